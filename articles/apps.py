@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = "Glossary"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the rendering handlers)

@@ -1,0 +1,26 @@
+"""Grouping entries into the A–Z index: by first letter, accents folded, "#" for the rest."""
+
+import unicodedata
+from string import ascii_uppercase
+
+OTHER = "#"
+LETTERS = (OTHER, *ascii_uppercase)
+
+
+def sort_key(title):
+    """Case- and accent-insensitive order, the same on every database."""
+    folded = unicodedata.normalize("NFKD", title.strip())
+    return "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+
+
+def initial(title):
+    first = sort_key(title)[:1].upper()
+    return first if first in ascii_uppercase and first else OTHER
+
+
+def group_by_letter(articles):
+    """[(letter, [article, ...]), ...] for every letter in LETTERS, empty ones included."""
+    groups = {letter: [] for letter in LETTERS}
+    for article in sorted(articles, key=lambda a: sort_key(a.title)):
+        groups[initial(article.title)].append(article)
+    return list(groups.items())

@@ -1,0 +1,147 @@
+"""The glossary's content: categories, entries, and the key points and quotes of an entry."""
+
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+class CategoryManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Category(models.Model):
+    """A shelf of the glossary ("Lifestyle & Health"); `order` sets its place in menus."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    objects = CategoryManager()
+
+    class Meta:
+        ordering = ("order", "name")
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:category", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of "visible to the public": published, and its time has come."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Article(models.Model):
+    """One glossary term, shaped like the entries readers know: a definition, a TL;DR,
+    expert quotes, key points and a Markdown body.
+
+    `body_html` is derived: the body rendered and sanitised at save time, fixtures included
+    (signals.py), so a page view never runs Markdown. `view_count` is only ever changed with an F()
+    update so concurrent views are never lost and `updated_at` does not move.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="The address: /terms/<slug>/")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    aliases = models.TextField(
+        blank=True,
+        help_text="Other names and abbreviations readers use, one per line (e.g. AA).",
+    )
+    definition = models.TextField(help_text="One paragraph shown under the title.")
+    tldr = models.TextField("TL;DR", help_text="One sentence that sums the entry up.")
+    body = models.TextField(blank=True, help_text="Markdown. Use ## for section headings.")
+    body_html = models.TextField(editable=False, blank=True)
+    related = models.ManyToManyField("self", blank=True, symmetrical=True)
+    view_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        default=timezone.now, help_text="The entry is public from this time on, once published."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ArticleManager()
+
+    class Meta:
+        ordering = (Lower("title"),)
+        constraints = [
+            models.UniqueConstraint(
+                Lower("title"),
+                name="article_title_unique_ci",
+                violation_error_message="An entry with this title already exists.",
+            ),
+            models.CheckConstraint(condition=Q(view_count__gte=0), name="article_views_gte_0"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="article_status_valid"
+            ),
+        ]
+        indexes = [
+            # The A–Z index and category pages: published entries by title.
+            models.Index(F("status"), Lower("title"), name="article_status_title_idx"),
+            models.Index(fields=["-view_count"], name="article_views_idx"),
+            models.Index(fields=["-updated_at"], name="article_updated_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
+
+    @property
+    def alias_list(self):
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class KeyPoint(models.Model):
+    """One line of an entry's "Key Points" check-mark list."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="key_points")
+    text = models.CharField(max_length=300)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("order", "id")
+
+    def __str__(self):
+        return self.text
+
+
+class ExpertQuote(models.Model):
+    """A quote under "Expert Insights"; the attribution names a role or a context."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    text = models.TextField("quote")
+    attribution = models.CharField(
+        max_length=200, help_text="Who or what speaks, e.g. “Addiction medicine physician”."
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("order", "id")
+
+    def __str__(self):
+        return f"{self.text[:60]} — {self.attribution}"

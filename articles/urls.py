@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "articles"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("terms/", views.term_index, name="index"),
+    path("terms/<slug:slug>/", views.article_detail, name="detail"),
+    path("categories/<slug:slug>/", views.category_detail, name="category"),
+    path("search/", views.search_results, name="search"),
+]

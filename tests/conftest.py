@@ -1,0 +1,69 @@
+import itertools
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from articles.models import Article, Category, ExpertQuote, KeyPoint
+
+_counter = itertools.count(1)
+
+HUMAN_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+)
+
+
+@pytest.fixture
+def make_category(db):
+    def make(**overrides):
+        n = next(_counter)
+        fields = {"name": f"Category {n}", "slug": f"category-{n}", "order": n}
+        fields.update(overrides)
+        return Category.objects.create(**fields)
+
+    return make
+
+
+@pytest.fixture
+def make_article(db, make_category):
+    """Create a published entry; `key_points` and `quotes` add children."""
+
+    def make(key_points=(), quotes=(), **overrides):
+        n = next(_counter)
+        fields = {
+            "title": f"Term {n}",
+            "slug": f"term-{n}",
+            "definition": f"Definition of term {n}.",
+            "tldr": f"Summary of term {n}.",
+            "body": f"## Section\n\nBody of term {n}.",
+            "status": Article.Status.PUBLISHED,
+            "published_at": timezone.now() - timezone.timedelta(days=1),
+        }
+        fields.update(overrides)
+        if "category" not in fields:
+            fields["category"] = make_category()
+        article = Article.objects.create(**fields)
+        for order, text in enumerate(key_points, 1):
+            KeyPoint.objects.create(article=article, text=text, order=order)
+        for order, (text, attribution) in enumerate(quotes, 1):
+            ExpertQuote.objects.create(
+                article=article, text=text, attribution=attribution, order=order
+            )
+        return article
+
+    return make
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def human(client):
+    """A test client that looks like a reader's browser."""
+    client.defaults["HTTP_USER_AGENT"] = HUMAN_UA
+    return client

@@ -1,0 +1,82 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from articles.models import Article
+
+
+def test_title_is_unique_ignoring_case(make_article):
+    make_article(title="Relapse", slug="relapse")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_article(title="RELAPSE", slug="relapse-2")
+
+
+def test_title_clash_is_a_form_error_not_a_crash(make_article):
+    first = make_article(title="Relapse", slug="relapse")
+    clash = Article(
+        title="relapse", slug="relapse-again", category=first.category, definition="d", tldr="t"
+    )
+    with pytest.raises(ValidationError, match="already exists"):
+        clash.full_clean()
+
+
+def test_slug_is_unique(make_article):
+    make_article(slug="craving")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_article(slug="craving")
+
+
+def test_view_count_cannot_go_negative(make_article):
+    article = make_article()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Article.objects.filter(pk=article.pk).update(view_count=-1)
+
+
+def test_category_names_and_slugs_are_unique(make_category):
+    make_category(name="Risks", slug="risks")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_category(name="Risks", slug="risks-2")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_category(name="Other", slug="risks")
+
+
+def test_category_in_use_cannot_be_deleted(make_article):
+    from django.db.models import ProtectedError
+
+    article = make_article()
+    with pytest.raises(ProtectedError):
+        article.category.delete()
+
+
+def test_published_excludes_drafts_and_future_entries(make_article):
+    visible = make_article()
+    make_article(status=Article.Status.DRAFT)
+    make_article(published_at=timezone.now() + timezone.timedelta(hours=1))
+    assert list(Article.objects.published()) == [visible]
+
+
+def test_body_is_rendered_on_save(make_article):
+    article = make_article(body="## Hello\n\nSome *text*.")
+    assert '<h2 id="hello">Hello</h2>' in article.body_html
+    article.body = "Changed **now**."
+    article.save()
+    article.refresh_from_db()
+    assert article.body_html == "<p>Changed <strong>now</strong>.</p>"
+
+
+def test_related_entries_are_symmetrical(make_article):
+    a, b = make_article(), make_article()
+    a.related.add(b)
+    assert list(b.related.all()) == [a]
+
+
+def test_alias_list_ignores_blank_lines(make_article):
+    article = make_article(aliases="AA\n\n  Alcoholics Anon \n")
+    assert article.alias_list == ["AA", "Alcoholics Anon"]
+
+
+def test_urls_come_from_slugs(make_article):
+    article = make_article(slug="naloxone")
+    assert article.get_absolute_url() == "/terms/naloxone/"
+    assert article.category.get_absolute_url() == f"/categories/{article.category.slug}/"
