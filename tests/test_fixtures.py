@@ -1,0 +1,119 @@
+"""The demo content: it loads, and every entry is complete and consistent."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from articles.models import Article, Category
+
+REQUIRED = {
+    "Peer Support": [], "Relapse": [], "Relapse Prevention": [], "Craving": [], "Trigger": [],
+    "Sponsor": [], "Alcoholics Anonymous": ["AA"], "Narcotics Anonymous": ["NA"],
+    "SMART Recovery": [], "Twelve-Step Program": ["12-step", "12 steps"],
+    "Sober Living House": ["sober house", "recovery residence"], "Recovery Coach": [],
+    "Withdrawal": [], "Detoxification": ["detox"], "Medication-Assisted Treatment": ["MAT"],
+    "Naloxone": ["Narcan"], "Harm Reduction": [], "Tolerance": [], "Physical Dependence": [],
+    "Substance Use Disorder": ["SUD", "addiction"], "Alcohol Use Disorder": ["AUD", "alcoholism"],
+    "Post-Acute Withdrawal Syndrome": ["PAWS"], "HALT": ["Hungry, Angry, Lonely, Tired"],
+    "Mindfulness": [], "Cognitive Behavioral Therapy": ["CBT"], "Motivational Interviewing": [],
+    "Dual Diagnosis": ["co-occurring disorders"], "Codependency": [], "Enabling": [],
+    "Intervention": [], "Sobriety": [], "Sober Curious": [], "Urge Surfing": [],
+    "Accountability Partner": [], "Al-Anon": [], "Inpatient Rehab": ["residential treatment"],
+    "Intensive Outpatient Program": ["IOP", "outpatient treatment"],
+    "Buprenorphine": ["Suboxone"], "Methadone": [], "Overdose": [], "Self-Care": [],
+    "Gratitude Practice": [],
+    "Sobriety Milestones": ["sober birthday", "recovery chip", "sobriety coin"],
+    "Stigma": [], "Sleep Hygiene": [],
+}  # fmt: skip
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo_content", verbosity=0)
+    return Article.objects.prefetch_related("key_points", "quotes", "related").select_related(
+        "category"
+    )
+
+
+def test_demo_content_loads_into_an_empty_database(demo):
+    assert demo.published().count() >= 45
+    assert Category.objects.count() >= 5
+    assert all(c.articles.exists() for c in Category.objects.all())
+
+
+def test_every_required_title_exists_with_its_aliases(demo):
+    by_title = {a.title: a for a in demo}
+    for title, aliases in REQUIRED.items():
+        assert title in by_title, title
+        have = {alias.casefold() for alias in by_title[title].alias_list}
+        assert {alias.casefold() for alias in aliases} <= have, title
+        assert by_title[title].slug == re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def test_every_entry_is_complete(demo):
+    for article in demo:
+        assert article.status == Article.Status.PUBLISHED
+        for field in ("title", "definition", "tldr", "body", "body_html"):
+            assert getattr(article, field).strip(), (article.slug, field)
+        assert 3 <= len(article.key_points.all()) <= 5, article.slug
+        assert article.quotes.all(), article.slug
+        assert all(q.text.strip() and q.attribution.strip() for q in article.quotes.all())
+        assert len(re.findall(r"^## \S", article.body, re.M)) >= 3, article.slug
+        assert article.body_html.count("<h2 id=") >= 3, article.slug
+        assert 2 <= len(article.related.all()) <= 6, article.slug
+        assert all(other.status == "published" for other in article.related.all())
+
+
+def test_names_and_aliases_never_collide_across_entries(demo):
+    owner = {}
+    for article in demo:
+        for name in [article.title, *article.alias_list]:
+            key = name.casefold()
+            assert owner.setdefault(key, article.slug) == article.slug, (name, owner[key])
+
+
+def test_view_counts_and_update_dates_differ(demo):
+    assert len({a.view_count for a in demo}) == len(demo)
+    assert len({a.updated_at.date() for a in demo}) == len(demo)
+
+
+def test_reference_entry_is_kept_as_given(demo):
+    entry = demo.get(slug="peer-support")
+    assert entry.category.name == "Lifestyle & Health"
+    assert entry.category.slug == "lifestyle-health"
+    assert entry.view_count == 44
+    assert entry.definition.startswith("Mutual aid between individuals sharing similar recovery")
+    assert [k.text for k in entry.key_points.all()][0] == (
+        "Peer support is mutual, not one-sided: both giver and receiver grow in sobriety."
+    )
+    quote = entry.quotes.get()
+    assert quote.attribution == "Discussion of how substance abuse impacts physical health"
+    headings = re.findall(r"^## (.+)$", entry.body, re.M)
+    assert headings == [
+        "How peer support works in real life",
+        "Starting your own peer network",
+        "What to expect and how to protect the relationship",
+    ]
+
+
+def test_loader_never_loads_over_existing_content(make_article):
+    make_article(title="Mine", slug="mine")
+    call_command("load_demo_content", verbosity=0)
+    assert list(Article.objects.values_list("slug", flat=True)) == ["mine"]
+
+
+def test_dry_run_writes_nothing(db, capsys):
+    call_command("load_demo_content", dry_run=True)
+    assert "Would load" in capsys.readouterr().out
+    assert not Article.objects.exists()
+
+
+def test_every_demo_page_renders(demo, client):
+    for article in demo:
+        response = client.get(article.get_absolute_url())
+        assert response.status_code == 200, article.slug
+    for category in Category.objects.all():
+        assert client.get(category.get_absolute_url()).status_code == 200
+    index = client.get("/terms/").content.decode()
+    assert all(f'href="{a.get_absolute_url()}"' in index for a in demo)
