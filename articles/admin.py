@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from .models import Article, Category, ExpertQuote, KeyPoint
@@ -8,6 +10,7 @@ class KeyPointInline(admin.TabularInline):
     model = KeyPoint
     fields = ("text", "order")
     extra = 1
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 90})}}
 
 
 class ExpertQuoteInline(admin.StackedInline):
@@ -42,6 +45,14 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = ("view_count", "created_at", "updated_at")
     date_hierarchy = "updated_at"
     inlines = (KeyPointInline, ExpertQuoteInline)
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4})}}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            # Room to write: a body is several hundred words of Markdown.
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 24, "style": "width: 95%"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "aliases")}),
         ("Summary", {"fields": ("definition", "tldr")}),

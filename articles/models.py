@@ -61,7 +61,9 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, help_text="The address: /terms/<slug>/")
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The last part of the address: /terms/this-slug/."
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
     aliases = models.TextField(
         blank=True,

@@ -19,3 +19,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: shared cache uses table locks that ignore the busy
     # timeout, so concurrent-view tests would measure the test setup, not the site.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+
+# Serve static files straight from static/ (no collectstatic run before tests).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
