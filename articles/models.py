@@ -1,5 +1,6 @@
 """The glossary's content: categories, entries, and the key points and quotes of an entry."""
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -147,3 +148,54 @@ class ExpertQuote(models.Model):
 
     def __str__(self):
         return f"{self.text[:60]} — {self.attribution}"
+
+
+class SearchDocument(models.Model):
+    """The text of one entry as the search index sees it, plain text per field.
+
+    Kept current by articles/search/indexing.py whenever an entry or its key points change.
+    On SQLite an FTS5 table mirrors it through triggers; on PostgreSQL `search_vector`
+    holds the weighted tsvector (title/aliases A, definition/TL;DR B, key points C, body D).
+    """
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    title = models.TextField()
+    aliases = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    key_points = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+    # PostgreSQL only (a GIN index is created by a migration there); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    def __str__(self):
+        return self.title
+
+
+class SearchName(models.Model):
+    """A title or alias, normalised (lower case, no accents, no punctuation): exact matches,
+    autocomplete suggestions and "did you mean" all look names up here."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="search_names")
+    name = models.CharField(max_length=200)
+    normalized = models.CharField(max_length=200, db_index=True)
+    is_title = models.BooleanField(default=False)
+
+    def __str__(self):
+        return self.name
+
+
+class SearchTypoKey(models.Model):
+    """Spelling-correction index (symmetric delete): every word of a title or alias is stored
+    under itself and each form with one (or, for long words, two) letters deleted, so a
+    misspelt word finds its candidates with one indexed lookup on either database."""
+
+    key = models.CharField(max_length=100, db_index=True)
+    word = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "word"], name="typokey_unique")]
+
+    def __str__(self):
+        return f"{self.key} → {self.word}"

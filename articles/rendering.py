@@ -1,7 +1,8 @@
 """Markdown to safe HTML: the one place editor-written markup is turned into page HTML.
 
 Python-Markdown renders, then bleach sanitises against an explicit allowlist. Only the
-output of `render_markdown()` is ever marked safe in templates. Keeping the sanitiser
+output of `render_markdown()` (and of `highlight()`, which escapes everything first) is
+ever marked safe in templates. Keeping the sanitiser
 behind this one function means it can be swapped (bleach is no longer maintained) without
 touching anything else; tests/test_rendering.py holds the regression corpus.
 """
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 import bleach
 import markdown
 from bleach.linkifier import LinkifyFilter
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
@@ -98,3 +101,13 @@ def render_markdown(source):
         output_format="html",
     )
     return sanitize_html(md.convert(source.replace("\x00", "")))
+
+
+def highlight(excerpt, markers):
+    """Search excerpt → HTML: everything escaped, then our own <mark> around the words the
+    search engine put between `markers` (control characters that never occur in text)."""
+    start, end = markers
+    escaped = escape(excerpt or "")
+    opened = escaped.count(start) - escaped.count(end)
+    html = escaped.replace(start, "<mark>").replace(end, "</mark>") + "</mark>" * max(opened, 0)
+    return mark_safe(html)  # noqa: S308 (escaped above; only our own tags added)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("terms/<slug:slug>/", views.article_detail, name="detail"),
     path("categories/<slug:slug>/", views.category_detail, name="category"),
     path("search/", views.search_results, name="search"),
+    path("search/suggest/", views.search_suggestions, name="suggest"),
 ]

@@ -1,13 +1,14 @@
 """Reader pages: home, the A–Z index, category pages, term pages and search results."""
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from .counting import is_reader_view, record_view
 from .index import group_by_letter
 from .models import Article, Category
-from .search import clean_query, search
+from .search import popular, search, suggest
 
 HOME_LIST_SIZE = 8
 SEARCH_PAGE_SIZE = 20
@@ -58,9 +59,29 @@ def article_detail(request, slug):
 
 
 def search_results(request):
-    query = clean_query(request.GET.get("q", ""))
-    page = None
-    if query:
-        page = Paginator(search(query), SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"query": query, "page": page}
+    results = search(request.GET.get("q", ""))
+    page, hits = None, []
+    if results.ids:
+        paginator = Paginator(results.ids, SEARCH_PAGE_SIZE)
+        try:
+            page = paginator.page(request.GET.get("page") or 1)
+        except PageNotAnInteger:
+            page = paginator.page(1)
+        except EmptyPage:
+            raise Http404("There is no such page of results.") from None
+        hits = results.hits(page.object_list)
+    context = {
+        "query": results.query,
+        "results": results,
+        "page": page,
+        "hits": hits,
+        "popular": popular() if not results.ids else None,
+    }
     return render(request, "articles/search_results.html", context)
+
+
+def search_suggestions(request):
+    query, results = suggest(request.GET.get("q", ""))
+    response = JsonResponse({"query": query, "results": results})
+    response["Cache-Control"] = "public, max-age=60"
+    return response

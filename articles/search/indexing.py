@@ -1,0 +1,136 @@
+"""Keeps the search tables in step with the content.
+
+Called from signals (articles/signals.py) inside the same transaction as the change that
+caused it, so content and index commit (or roll back) together, fixtures included.
+"""
+
+import html
+
+from django.db import transaction
+from django.utils.html import strip_tags
+
+from articles.models import Article, KeyPoint, SearchDocument, SearchName, SearchTypoKey
+
+from .engines import current_engine
+from .text import normalize, typo_keys
+
+_CONTROL = dict.fromkeys(range(32), " ")
+
+
+def _plain(text):
+    # Control characters are reserved: snippets use them as highlight markers.
+    return (text or "").translate(_CONTROL).strip()
+
+
+def _key_points_text(article_id):
+    texts = KeyPoint.objects.filter(article_id=article_id).values_list("text", flat=True)
+    return _plain("\n".join(texts))
+
+
+def document_fields(article, key_points_text):
+    return {
+        "title": _plain(article.title),
+        "aliases": _plain("\n".join(article.alias_list)),
+        "summary": _plain(f"{article.definition}\n{article.tldr}"),
+        "key_points": key_points_text,
+        "body": _plain(html.unescape(strip_tags(article.body_html))),
+    }
+
+
+def names_of(article):
+    names = [(article.title, True)] + [(alias, False) for alias in article.alias_list]
+    return [
+        SearchName(article=article, name=name[:200], normalized=normalized[:200], is_title=is_title)
+        for name, is_title in names
+        if (normalized := normalize(name))
+    ]
+
+
+def _add_vocabulary(names):
+    """Add the spelling keys of words not yet in the vocabulary."""
+    words = {word for name in names for word in name.normalized.split() if len(word) >= 4}
+    words = {word[:100] for word in words}
+    if not words:
+        return
+    known = set(
+        SearchTypoKey.objects.filter(key__in=words, word__in=words)
+        .values_list("word", flat=True)
+        .distinct()
+    )
+    rows = [SearchTypoKey(key=key, word=word) for word in words - known for key in typo_keys(word)]
+    SearchTypoKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+
+@transaction.atomic
+def index_article(article):
+    """(Re)index one entry: its document, its names and their spelling keys."""
+    SearchDocument.objects.update_or_create(
+        article_id=article.pk, defaults=document_fields(article, _key_points_text(article.pk))
+    )
+    current_engine().update_vectors([article.pk])
+    SearchName.objects.filter(article_id=article.pk).delete()
+    names = SearchName.objects.bulk_create(names_of(article))
+    _add_vocabulary(names)
+
+
+def index_key_points(article_id):
+    """Refresh only the key points of an entry's document (after a key point changes)."""
+    updated = SearchDocument.objects.filter(article_id=article_id).update(
+        key_points=_key_points_text(article_id)
+    )
+    if updated:
+        current_engine().update_vectors([article_id])
+
+
+@transaction.atomic
+def rebuild(batch_size=2000, progress=None):
+    """Rebuild every search table from the content. Returns the number of entries indexed."""
+    SearchTypoKey.objects.all().delete()
+    SearchName.objects.all().delete()
+    SearchDocument.objects.all().delete()
+    key_points = {}
+    for article_id, text in KeyPoint.objects.order_by("article_id", "order", "id").values_list(
+        "article_id", "text"
+    ):
+        key_points.setdefault(article_id, []).append(text)
+
+    count, vocabulary = 0, set()
+    articles = Article.objects.order_by("pk").only(
+        "pk", "title", "aliases", "definition", "tldr", "body_html"
+    )
+    batch = []
+    for article in articles.iterator(chunk_size=batch_size):
+        batch.append(article)
+        if len(batch) >= batch_size:
+            count += _index_batch(batch, key_points, vocabulary)
+            batch = []
+            if progress:
+                progress(count)
+    count += _index_batch(batch, key_points, vocabulary)
+    current_engine().update_vectors()
+    rows = (SearchTypoKey(key=key, word=word) for word in vocabulary for key in typo_keys(word))
+    _bulk_insert(SearchTypoKey, rows, batch_size)
+    return count
+
+
+def _index_batch(articles, key_points, vocabulary):
+    documents, names = [], []
+    for article in articles:
+        points = _plain("\n".join(key_points.get(article.pk, [])))
+        documents.append(SearchDocument(article_id=article.pk, **document_fields(article, points)))
+        names.extend(names_of(article))
+    SearchDocument.objects.bulk_create(documents)
+    SearchName.objects.bulk_create(names)
+    for name in names:
+        vocabulary.update(word[:100] for word in name.normalized.split() if len(word) >= 4)
+    return len(articles)
+
+
+def _bulk_insert(model, rows, batch_size):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= batch_size:
+            model.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    model.objects.bulk_create(batch, ignore_conflicts=True)
