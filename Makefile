@@ -17,7 +17,7 @@ LOCAL_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
 MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
 
-.PHONY: help setup run test lint format superuser clean
+.PHONY: help setup run test lint format superuser clean chromium
 
 help:
 	@echo "make run        set up (venv, install, migrate, demo content, static) and serve on http://$(HOST):$(PORT)"
@@ -55,8 +55,15 @@ run: setup
 superuser: setup
 	$(MANAGE) createsuperuser
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test chromium
 	$(BIN)/pytest
+
+# Browser tests drive the system Chromium (never a downloaded one).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "Chromium is missing: install it (e.g. apt-get install chromium) for browser tests"; fi; }
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

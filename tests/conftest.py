@@ -1,4 +1,6 @@
 import itertools
+import os
+import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -7,6 +9,37 @@ from django.utils import timezone
 from articles.models import Article, Category, ExpertQuote, KeyPoint
 
 _counter = itertools.count(1)
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Keep the browser on loopback: no background requests to outside hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+    "--proxy-server=http://127.0.0.1:9",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required for browser tests ({CHROMIUM} not found)")
+        pytest.skip("Chromium not installed (make test installs it where apt-get is available)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+
 
 HUMAN_UA = (
     "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "

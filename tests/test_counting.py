@@ -80,7 +80,7 @@ def test_missing_pages_count_nothing(human, make_article):
     assert views(article) == 5
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_views_lose_nothing(make_article):
     article = make_article(view_count=0)
     url = article.get_absolute_url()

@@ -1,0 +1,60 @@
+"""The site in a real browser (headless Chromium): what readers do with mouse and keys."""
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def site(live_server):
+    call_command("load_demo_content", verbosity=0)
+    return live_server.url
+
+
+def test_typing_arrowing_to_a_suggestion_and_enter_opens_the_term(site, page):
+    page.goto(site + "/")
+    box = page.get_by_role("combobox", name="Search the glossary")
+    box.press_sequentially("withdr", delay=40)
+    first = page.get_by_role("option").first
+    expect(first).to_contain_text("Withdrawal")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "home-search-suggestions-0")
+    expect(first).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    page.wait_for_url("**/terms/withdrawal/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Withdrawal")
+
+
+def test_escape_closes_the_suggestions(site, page):
+    page.goto(site + "/terms/")
+    box = page.locator("#site-search")
+    box.press_sequentially("narc", delay=40)
+    expect(page.get_by_role("option", name="Naloxone also called Narcan")).to_be_visible()
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+
+
+def test_search_form_works_without_javascript(site, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/")
+    page.fill("#home-search", "narcan")
+    page.press("#home-search", "Enter")
+    page.wait_for_url("**/search/?q=narcan")
+    expect(page.locator("#search-results li").first).to_contain_text("Naloxone")
+    context.close()
+
+
+def test_term_page_shows_icons_and_check_marks(site, page):
+    page.goto(site + "/terms/peer-support/")
+    expect(page.locator(".tldr h2")).to_contain_text("📋")
+    expect(page.locator(".insights h2")).to_contain_text("💬")
+    expect(page.locator(".checklist li").first).to_contain_text("✓")
+    expect(page.locator(".term__footer")).to_contain_text("views")
