@@ -37,10 +37,21 @@ class Category(models.Model):
         return (self.slug,)
 
 
+def published_q(prefix=""):
+    """The one definition of "visible to the public": published, and its time has come.
+    `prefix` applies it across a relation ("article__"). The search engines' SQL
+    (articles/search/) spells the same two conditions."""
+    return Q(
+        **{
+            f"{prefix}status": Article.Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of "visible to the public": published, and its time has come."""
-        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_q())
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
@@ -166,8 +177,11 @@ class SearchDocument(models.Model):
     summary = models.TextField(blank=True)
     key_points = models.TextField(blank=True)
     body = models.TextField(blank=True)
-    # PostgreSQL only (a GIN index is created by a migration there); unused on SQLite.
+    # PostgreSQL only, unused on SQLite: the whole entry (GIN-indexed by a migration), and
+    # a small title/aliases/summary vector that ranks matches cheaply without reading the
+    # large one.
     search_vector = SearchVectorField(null=True, editable=False)
+    head_vector = SearchVectorField(null=True, editable=False)
 
     def __str__(self):
         return self.title

@@ -182,5 +182,5 @@ def test_loaddata_is_indexed(demo, db):
 
 
 def test_search_page_query_count_is_bounded(demo, db, client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(20):
         client.get("/search/", {"q": "recovery"})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from articles.models import Article, SearchName, SearchTypoKey
+from articles.models import Article, SearchName, SearchTypoKey, published_q
 from articles.rendering import highlight
 
 from .engines import current_engine
@@ -61,7 +61,9 @@ class SearchResults:
     def hits(self, ids):
         """[(article, excerpt HTML with <mark>ed words)] for the ids shown on one page."""
         articles = Article.objects.select_related("category").in_bulk(ids)
-        excerpts = current_engine().snippets(ids, self.words, MARKERS)
+        engine = current_engine()
+        with engine.session():
+            excerpts = engine.snippets(ids, self.words, MARKERS)
         hits = []
         for article_id in ids:
             if article_id not in articles:
@@ -82,16 +84,18 @@ def search(raw_query):
     words = query_words(query)
     if not words:
         return SearchResults(query=query)
-    engine, now = current_engine(), timezone.now()
+    engine = current_engine()
+    with engine.session():
+        return _search(engine, query, words, timezone.now())
+
+
+def _search(engine, query, words, now):
     ids = _ranked(engine, query, words, now)
     results = SearchResults(query=query, ids=ids, words=list(words))
     results.found_without_correction = len(ids)
 
-    last = len(words) - 1
-    unknown = [
-        i for i, word in enumerate(words)
-        if not engine.is_known(word, prefix=(i == last and len(word) >= 3))
-    ]  # fmt: skip
+    unknown_words = set(engine.unknown_words(words, prefix_last=len(words[-1]) >= 3))
+    unknown = [i for i, word in enumerate(words) if word in unknown_words]
     if unknown:
         corrected = list(words)
         for i in unknown:
@@ -109,8 +113,7 @@ def search(raw_query):
 def _ranked(engine, query, words, now):
     exact = list(
         SearchName.objects.filter(
-            normalized__in={normalize(query), " ".join(words)},
-            article__in=Article.objects.published(),
+            published_q("article__"), normalized__in={normalize(query), " ".join(words)}
         )
         .order_by("-is_title", "article_id")
         .values_list("article_id", flat=True)
@@ -160,10 +163,9 @@ def _correct(engine, word):
          candidate)
         for candidate in candidates - {word}
     )  # fmt: skip
-    for distance, *_, candidate in ranked:
-        if distance <= tolerated and engine.is_known(candidate):
-            return candidate
-    return None
+    close = [candidate for distance, *_, candidate in ranked if distance <= tolerated][:10]
+    missing = set(engine.unknown_words(close, prefix_last=False)) if close else set()
+    return next((candidate for candidate in close if candidate not in missing), None)
 
 
 def _rewrite(query, replacements):
@@ -187,7 +189,9 @@ def suggest(raw_query, limit=SUGGESTION_LIMIT):
     if not words:
         return query, []
     words = [w for w in words[:-1] if w not in STOP_WORDS] + words[-1:]
-    rows = current_engine().suggest(words, now=timezone.now(), limit=limit * 5)
+    engine = current_engine()
+    with engine.session():
+        rows = engine.suggest(words, now=timezone.now(), limit=limit * 5)
     results, seen = [], set()
     for article_id, name, is_title, title, slug, category in rows:
         if article_id in seen:

@@ -1,8 +1,11 @@
 """The PostgreSQL search engine: a weighted tsvector per document with a GIN index
 (title/aliases A, definition/TL;DR B, key points C, body D), ranked with ts_rank."""
 
+import json
+from contextlib import contextmanager
+
 from django.contrib.postgres.search import SearchVector
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Func
 
 from articles.models import SearchDocument
@@ -14,21 +17,39 @@ def _unaccent(field):
     return Func(F(field), function="unaccent")
 
 
-VECTOR = (
+HEAD = (
     SearchVector(_unaccent("title"), weight="A", config=CONFIG)
     + SearchVector(_unaccent("aliases"), weight="A", config=CONFIG)
     + SearchVector(_unaccent("summary"), weight="B", config=CONFIG)
+)
+VECTOR = (
+    HEAD
     + SearchVector(_unaccent("key_points"), weight="C", config=CONFIG)
     + SearchVector(_unaccent("body"), weight="D", config=CONFIG)
 )
+# Above this many matches, only title/alias/summary matches are ranked by relevance.
+RANK_ALL = 2000
+
+
+@contextmanager
+def session():
+    """One transaction for all the queries of a search, planned to use the GIN indexes.
+    The planner prefers reading every row when many match, but checking each large
+    tsvector costs far more than it estimates; the index answers without reading them."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        yield
 
 
 def update_vectors(article_ids=None):
-    """Recompute the stored tsvector of the given documents (all when None)."""
+    """Recompute the stored tsvectors of the given documents (all when None)."""
     documents = SearchDocument.objects.all()
     if article_ids is not None:
         documents = documents.filter(pk__in=article_ids)
-    documents.update(search_vector=VECTOR)
+    documents.update(search_vector=VECTOR, head_vector=HEAD)
+    if article_ids is None:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_searchdocument, articles_searchname")
 
 
 def tsquery(words, *, any_word=False, prefix_last=False, weights=""):
@@ -39,34 +60,72 @@ def tsquery(words, *, any_word=False, prefix_last=False, weights=""):
     return (" | " if any_word else " & ").join(terms)
 
 
+def _estimated_matches(query):
+    """The planner's estimate of how many documents match, from its statistics: exact for
+    common words (which it lists), small for the rest. Costs a plan, not a scan: counting
+    a word found in nearly every entry would read its whole posting list."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM articles_searchdocument "
+            "WHERE search_vector @@ to_tsquery(%s, %s)",
+            [CONFIG, query],
+        )
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return plan[0]["Plan"]["Plan Rows"]
+
+
 def rank(words, *, any_word, prefix_last, now, limit):
-    """(id, tier) best first; the tiers of sqlite.rank(), from the tsvector's weights."""
-    sql = """
-        SELECT d.article_id,
-               CASE WHEN d.search_vector @@ to_tsquery(%s, %s) THEN 1
-                    WHEN d.search_vector @@ to_tsquery(%s, %s) THEN 2
-                    WHEN d.search_vector @@ to_tsquery(%s, %s) THEN 3 ELSE 4 END AS tier,
-               ts_rank(d.search_vector, to_tsquery(%s, %s)) AS score
-        FROM articles_searchdocument d
-        JOIN articles_article a ON a.id = d.article_id
-        WHERE d.search_vector @@ to_tsquery(%s, %s)
-          AND a.status = 'published' AND a.published_at <= %s
-        ORDER BY tier, score DESC, a.id
-        LIMIT %s
-    """
+    """(id, tier) best first, with the tiers of sqlite.rank(), read from the small head
+    vector; above RANK_ALL matches, tier 4 lists the newest matches unscored."""
     query = tsquery(words, any_word=any_word, prefix_last=prefix_last)
-    params = [
-        CONFIG, tsquery(words, prefix_last=prefix_last, weights="A"),
-        CONFIG, tsquery(words, prefix_last=prefix_last, weights="A", any_word=True),
-        CONFIG, tsquery(words, prefix_last=prefix_last, weights="AB"),
-        CONFIG, query,
-        CONFIG, query,
-        now,
-        limit,
-    ]  # fmt: skip
+    tiers = [
+        tsquery(words, prefix_last=prefix_last, weights="A"),
+        tsquery(words, prefix_last=prefix_last, weights="A", any_word=True),
+        tsquery(words, prefix_last=prefix_last, weights="AB"),
+    ]
+    many = _estimated_matches(query) > RANK_ALL
+    candidates = "AND (d.head_vector @@ t2.q OR d.head_vector @@ t3.q)" if many else ""
+    visible = "a.status = 'published' AND a.published_at <= %s"
+    sql = f"""
+        SELECT top.id, top.tier FROM (
+            SELECT d.article_id AS id,
+                   CASE WHEN d.head_vector @@ t1.q THEN 1 WHEN d.head_vector @@ t2.q THEN 2
+                        WHEN d.head_vector @@ t3.q THEN 3 ELSE 4 END AS tier,
+                   ts_rank(d.search_vector, q.q) AS score
+            FROM articles_searchdocument d, to_tsquery(%s, %s) AS q(q),
+                 to_tsquery(%s, %s) AS t1(q), to_tsquery(%s, %s) AS t2(q),
+                 to_tsquery(%s, %s) AS t3(q)
+            WHERE d.search_vector @@ q.q {candidates}
+            ORDER BY tier, score DESC, id
+            LIMIT %s
+        ) AS top
+        JOIN articles_article a ON a.id = top.id
+        WHERE {visible}
+        ORDER BY top.tier, top.score DESC, top.id
+    """
+    params = [CONFIG, query, CONFIG, tiers[0], CONFIG, tiers[1], CONFIG, tiers[2], limit, now]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+        ranked = [(row[0], row[1]) for row in cursor.fetchall()]
+        if many and len(ranked) < limit:
+            # Walk the primary key backwards, checking documents until enough match: with
+            # a word in nearly every entry that stops after about `limit` rows.
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(
+                f"""SELECT newest.id FROM (
+                        SELECT article_id AS id FROM articles_searchdocument
+                        WHERE search_vector @@ to_tsquery(%s, %s)
+                        ORDER BY article_id DESC LIMIT %s) AS newest
+                    JOIN articles_article a ON a.id = newest.id
+                    WHERE {visible}""",
+                [CONFIG, query, limit, now],
+            )
+            newest = cursor.fetchall()
+            cursor.execute("SET LOCAL enable_bitmapscan = on")
+            seen = {article_id for article_id, _ in ranked}
+            ranked += [(row[0], 4) for row in newest if row[0] not in seen]
+    return ranked[:limit]
 
 
 def snippets(ids, words, markers):
@@ -88,14 +147,28 @@ def snippets(ids, words, markers):
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
-def is_known(word, *, prefix=False):
+def unknown_words(words, *, prefix_last):
+    """The words no entry contains (the last one counted as a prefix with `prefix_last`)."""
+    queries = [
+        tsquery([word], prefix_last=prefix_last and i == len(words) - 1)
+        for i, word in enumerate(words)
+    ]
+    # Words the statistics know to be common exist; asking the index about them would
+    # read their long posting lists.
+    rare = [
+        (w, q) for w, q in zip(words, queries, strict=True) if _estimated_matches(q) <= RANK_ALL
+    ]
+    if not rare:
+        return []
+    check = (
+        "EXISTS (SELECT 1 FROM articles_searchdocument WHERE search_vector @@ to_tsquery(%s, %s))"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM articles_searchdocument "
-            "WHERE search_vector @@ to_tsquery(%s, %s) LIMIT 1",
-            [CONFIG, tsquery([word], prefix_last=prefix)],
+            "SELECT " + ", ".join([check] * len(rare)), [p for _, q in rare for p in (CONFIG, q)]
         )
-        return cursor.fetchone() is not None
+        found = cursor.fetchone()
+    return [word for (word, _), exists in zip(rare, found, strict=True) if not exists]
 
 
 def suggest(words, *, now, limit):

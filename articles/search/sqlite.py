@@ -1,10 +1,14 @@
 """The SQLite search engine: FTS5 with per-column bm25 weights (see migration 0005)."""
 
+from contextlib import nullcontext
+
 from django.db import connection
 
 # bm25 weights per FTS column: title, aliases, summary (definition + TL;DR), key points, body.
 WEIGHTS = "10.0, 10.0, 4.0, 2.0, 1.0"
 TITLE_COLUMNS = "{title aliases}"
+# Above this many matches, only title/alias/summary matches are ranked by relevance.
+RANK_ALL = 2000
 SUMMARY_COLUMNS = "{title aliases summary}"
 
 
@@ -21,33 +25,69 @@ def match_expression(words, *, any_word=False, prefix_last=False, columns=None):
     return f"{columns} : ({joined})" if columns else joined
 
 
+def _count_up_to(expression, cap):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM articles_search_fts "
+            "WHERE articles_search_fts MATCH %s LIMIT %s)",
+            [expression, cap],
+        )
+        return cursor.fetchone()[0]
+
+
 def rank(words, *, any_word, prefix_last, now, limit):
     """(id, tier) of visible entries matching the words (all of them, or any with
     `any_word`), best first. Tiers: 1 every word in the title/aliases, 2 some word in the
     title/aliases, 3 every word in the title, aliases, definition or TL;DR, 4 the rest;
-    bm25 with column weights orders each tier."""
+    bm25 with column weights orders each tier.
+
+    When more than RANK_ALL entries match (words found nearly everywhere), scoring them all
+    would be slow on a large glossary: tiers 1-3 are still ranked, and tier 4 lists the
+    newest matches, which FTS5 reads in rowid order without scoring."""
     fts = "articles_search_fts"
-    tier = f"{fts}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"
-    sql = f"""
-        SELECT {fts}.rowid,
-               CASE WHEN {tier} THEN 1 WHEN {tier} THEN 2 WHEN {tier} THEN 3 ELSE 4 END AS tier
-        FROM {fts}
-        JOIN articles_article a ON a.id = {fts}.rowid
-        WHERE {fts} MATCH %s AND a.status = 'published' AND a.published_at <= %s
-        ORDER BY tier, bm25({fts}, {WEIGHTS}), a.id
-        LIMIT %s
-    """
-    params = [
+    expression = match_expression(words, any_word=any_word, prefix_last=prefix_last)
+    tiers = [
         match_expression(words, prefix_last=prefix_last, columns=TITLE_COLUMNS),
         match_expression(words, prefix_last=prefix_last, columns=TITLE_COLUMNS, any_word=True),
         match_expression(words, prefix_last=prefix_last, columns=SUMMARY_COLUMNS),
-        match_expression(words, prefix_last=prefix_last, any_word=any_word),
-        connection.ops.adapt_datetimefield_value(now),
-        limit,
     ]
+    many = _count_up_to(expression, RANK_ALL + 1) > RANK_ALL
+    candidates = f"{fts}.rowid IN (SELECT id FROM t2 UNION SELECT id FROM t3) AND" if many else ""
+    visible = "a.status = 'published' AND a.published_at <= %s"
+    now = connection.ops.adapt_datetimefield_value(now)
+    sql = f"""
+        WITH t1 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s),
+             t2 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s),
+             t3 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s)
+        SELECT top.id, top.tier FROM (
+            SELECT {fts}.rowid AS id,
+                   CASE WHEN {fts}.rowid IN t1 THEN 1 WHEN {fts}.rowid IN t2 THEN 2
+                        WHEN {fts}.rowid IN t3 THEN 3 ELSE 4 END AS tier,
+                   bm25({fts}, {WEIGHTS}) AS score
+            FROM {fts}
+            WHERE {candidates} {fts} MATCH %s
+            ORDER BY tier, score, id
+            LIMIT %s
+        ) AS top
+        CROSS JOIN articles_article a ON a.id = top.id
+        WHERE {visible}
+        ORDER BY top.tier, top.score, top.id
+    """
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(row[0], row[1]) for row in cursor.fetchall()]
+        cursor.execute(sql, [*tiers, expression, limit, now])
+        ranked = [(row[0], row[1]) for row in cursor.fetchall()]
+        if many and len(ranked) < limit:
+            cursor.execute(
+                f"""SELECT newest.id FROM (
+                        SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s
+                        ORDER BY rowid DESC LIMIT %s) AS newest
+                    CROSS JOIN articles_article a ON a.id = newest.id
+                    WHERE {visible}""",
+                [expression, limit, now],
+            )
+            seen = {article_id for article_id, _ in ranked}
+            ranked += [(row[0], 4) for row in cursor.fetchall() if row[0] not in seen]
+    return ranked[:limit]
 
 
 def snippets(ids, words, markers):
@@ -71,14 +111,25 @@ def snippets(ids, words, markers):
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
-def is_known(word, *, prefix=False):
-    """Does any entry contain the word (or, with `prefix`, a word starting with it)?"""
+def session():
+    """Nothing to set up per search on SQLite."""
+    return nullcontext()
+
+
+def unknown_words(words, *, prefix_last):
+    """The words no entry contains (the last one counted as a prefix with `prefix_last`)."""
+    checks = ", ".join(
+        ["EXISTS (SELECT 1 FROM articles_search_fts WHERE articles_search_fts MATCH %s)"]
+        * len(words)
+    )
+    params = [
+        match_expression([word], prefix_last=prefix_last and i == len(words) - 1)
+        for i, word in enumerate(words)
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM articles_search_fts WHERE articles_search_fts MATCH %s LIMIT 1",
-            [match_expression([word], prefix_last=prefix)],
-        )
-        return cursor.fetchone() is not None
+        cursor.execute(f"SELECT {checks}", params)
+        found = cursor.fetchone()
+    return [word for word, exists in zip(words, found, strict=True) if not exists]
 
 
 def suggest(words, *, now, limit):
