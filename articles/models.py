@@ -202,10 +202,11 @@ class SearchName(models.Model):
 
 class SearchTypoKey(models.Model):
     """Spelling-correction index (symmetric delete): every word of a title or alias is stored
-    under itself and each form with one (or, for long words, two) letters deleted, so a
-    misspelt word finds its candidates with one indexed lookup on either database."""
+    under itself and each form with one letter deleted; a query word's forms with up to
+    two deletions are looked up, so a misspelt word finds its candidates with one indexed
+    lookup on either database. (The unique index on (key, word) serves key lookups.)"""
 
-    key = models.CharField(max_length=100, db_index=True)
+    key = models.CharField(max_length=100)
     word = models.CharField(max_length=100)
 
     class Meta:

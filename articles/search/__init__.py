@@ -30,6 +30,7 @@ from .text import (
     edit_distance,
     normalize,
     query_words,
+    sound_fold,
 )
 
 RESULT_LIMIT = 1000
@@ -153,14 +154,15 @@ def _correct(engine, word):
     tolerated = allowed_typos(word)
     if not tolerated:
         return None
+    folded = sound_fold(word)
     candidates = set(
-        SearchTypoKey.objects.filter(key__in=deletes(word, tolerated)).values_list(
+        SearchTypoKey.objects.filter(key__in=deletes(folded, tolerated)).values_list(
             "word", flat=True
         )
     )
     ranked = sorted(
-        (edit_distance(word, candidate), candidate[0] != word[0], abs(len(candidate) - len(word)),
-         candidate)
+        (min(edit_distance(word, candidate), edit_distance(folded, sound_fold(candidate))),
+         candidate[0] != word[0], abs(len(candidate) - len(word)), candidate)
         for candidate in candidates - {word}
     )  # fmt: skip
     close = [candidate for distance, *_, candidate in ranked if distance <= tolerated][:10]

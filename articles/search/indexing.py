@@ -5,9 +5,10 @@ caused it, so content and index commit (or roll back) together, fixtures include
 """
 
 import html
+import itertools
+import re
 
-from django.db import transaction
-from django.utils.html import strip_tags
+from django.db import connection, transaction
 
 from articles.models import Article, KeyPoint, SearchDocument, SearchName, SearchTypoKey
 
@@ -15,6 +16,8 @@ from .engines import current_engine
 from .text import normalize, typo_keys
 
 _CONTROL = dict.fromkeys(range(32), " ")
+# body_html is our own sanitised output (rendering.py), so a regex strips its tags safely.
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _plain(text):
@@ -33,7 +36,7 @@ def document_fields(article, key_points_text):
         "aliases": _plain("\n".join(article.alias_list)),
         "summary": _plain(f"{article.definition}\n{article.tldr}"),
         "key_points": key_points_text,
-        "body": _plain(html.unescape(strip_tags(article.body_html))),
+        "body": _plain(html.unescape(_TAG.sub(" ", article.body_html))),
     }
 
 
@@ -57,8 +60,7 @@ def _add_vocabulary(names):
         .values_list("word", flat=True)
         .distinct()
     )
-    rows = [SearchTypoKey(key=key, word=word) for word in words - known for key in typo_keys(word)]
-    SearchTypoKey.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    _insert_typo_keys((key, word) for word in words - known for key in typo_keys(word))
 
 
 @transaction.atomic
@@ -85,6 +87,14 @@ def index_key_points(article_id):
 @transaction.atomic
 def rebuild(batch_size=2000, progress=None):
     """Rebuild every search table from the content. Returns the number of entries indexed."""
+    engine = current_engine()
+    with engine.bulk_writes():
+        count = _refill(batch_size, progress)
+    engine.update_vectors()
+    return count
+
+
+def _refill(batch_size, progress):
     SearchTypoKey.objects.all().delete()
     SearchName.objects.all().delete()
     SearchDocument.objects.all().delete()
@@ -107,9 +117,7 @@ def rebuild(batch_size=2000, progress=None):
             if progress:
                 progress(count)
     count += _index_batch(batch, key_points, vocabulary)
-    current_engine().update_vectors()
-    rows = (SearchTypoKey(key=key, word=word) for word in vocabulary for key in typo_keys(word))
-    _bulk_insert(SearchTypoKey, rows, batch_size)
+    _insert_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
     return count
 
 
@@ -126,11 +134,12 @@ def _index_batch(articles, key_points, vocabulary):
     return len(articles)
 
 
-def _bulk_insert(model, rows, batch_size):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= batch_size:
-            model.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    model.objects.bulk_create(batch, ignore_conflicts=True)
+def _insert_typo_keys(pairs, batch_size=5000):
+    # Plain parameterised INSERTs: this table gets about ten rows per vocabulary word, too
+    # many to build model instances for.
+    table = SearchTypoKey._meta.db_table
+    sql = f"INSERT INTO {table} (key, word) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+    pairs = iter(pairs)
+    with connection.cursor() as cursor:
+        while batch := list(itertools.islice(pairs, batch_size)):
+            cursor.executemany(sql, batch)

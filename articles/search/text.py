@@ -54,9 +54,24 @@ def deletes(word, distance):
     return forms
 
 
+_SOUNDS = (("ph", "f"), ("ck", "k"), ("kn", "n"), ("wr", "r"))
+_REPEATS = re.compile(r"(.)\1+")
+
+
+def sound_fold(word):
+    """Spellings that sound alike made equal ("buprenorfine" ~ "buprenorphine",
+    "mindfullness" ~ "mindfulness"): common misspellings of medical words are phonetic."""
+    for written, sound in _SOUNDS:
+        word = word.replace(written, sound)
+    return _REPEATS.sub(r"\1", word)
+
+
 def typo_keys(word):
-    """Keys under which a vocabulary word is stored in the spelling index."""
-    return deletes(word, max(1, allowed_typos(word)))
+    """Keys under which a vocabulary word is stored in the spelling index: its sound-folded
+    form and that form with one letter deleted. Query words are looked up with up to two
+    deletions, which finds every one-edit typo and most two-edit ones while keeping the
+    index small."""
+    return deletes(sound_fold(word), 1)
 
 
 def edit_distance(a, b):
