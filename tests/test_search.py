@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from articles.models import Article, SearchDocument, SearchName, SearchTypoKey
 from articles.search import search, suggest
+from articles.search.excerpts import excerpt, matches
 
 
 def test_pagination_and_pages_past_the_end(db, client, make_article):
@@ -184,3 +185,22 @@ def test_rebuild_dry_run_changes_nothing(db, make_article, capsys):
     call_command("rebuild_search_index", dry_run=True)
     assert "Would index 1 entries" in capsys.readouterr().out
     assert not SearchDocument.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("token", "word", "expected"),
+    [("Withdrawal", "withdr", True), ("with", "withdr", False), ("relapsing", "relapse", True),
+     ("Relapse", "relapsing", True), ("cravings", "craving", True), ("helps", "help", True),
+     ("Café", "cafe", True), ("care", "cafe", False), ("he", "help", False)],
+)  # fmt: skip
+def test_excerpt_word_matching(token, word, expected):
+    assert matches(token, [word]) is expected
+
+
+def test_excerpt_is_a_marked_window_around_the_matches():
+    text = " ".join(f"w{i}" for i in range(100)) + " naloxone reverses overdoses " + "tail " * 50
+    result = excerpt(text, ["naloxone", "overdose"], ("[", "]"))
+    assert result.startswith("…") and result.endswith("…")
+    assert "[naloxone] reverses [overdoses]" in result
+    assert len(result.split()) <= 30
+    assert excerpt("nothing here", ["naloxone"], ("[", "]")) is None

@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from articles.models import Article, SearchName, SearchTypoKey, published_q
+from articles.models import Article, SearchDocument, SearchName, SearchTypoKey, published_q
 from articles.rendering import highlight
 
 from .engines import current_engine
+from .excerpts import excerpt, lead
 from .text import (
     MAX_QUERY_WORDS,
     STOP_WORDS,
@@ -62,21 +63,24 @@ class SearchResults:
     def hits(self, ids):
         """[(article, excerpt HTML with <mark>ed words)] for the ids shown on one page."""
         articles = Article.objects.select_related("category").in_bulk(ids)
-        engine = current_engine()
-        with engine.session():
-            excerpts = engine.snippets(ids, self.words, MARKERS)
+        texts = {
+            article_id: (summary, body)
+            for article_id, summary, body in SearchDocument.objects.filter(
+                article_id__in=ids
+            ).values_list("article_id", "summary", "body")
+        }
         hits = []
         for article_id in ids:
             if article_id not in articles:
                 continue  # deleted since the search ran
             article = articles[article_id]
-            summary, body = excerpts.get(article_id, (article.definition, ""))
+            summary, body = texts.get(article_id, (article.definition, ""))
             best = (
-                body
-                if MARKERS[0] not in (summary or "") and MARKERS[0] in (body or "")
-                else summary
+                excerpt(summary, self.words, MARKERS)
+                or excerpt(body, self.words, MARKERS)
+                or lead(summary)
             )
-            hits.append((article, highlight(best or article.definition, MARKERS)))
+            hits.append((article, highlight(best, MARKERS)))
         return hits
 
 

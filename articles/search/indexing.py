@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from articles.models import Article, KeyPoint, SearchDocument, SearchName, SearchTypoKey
 
 from .engines import current_engine
-from .text import normalize, typo_keys
+from .text import normalize, sound_fold, typo_keys
 
 _CONTROL = dict.fromkeys(range(32), " ")
 # body_html is our own sanitised output (rendering.py), so a regex strips its tags safely.
@@ -55,8 +55,9 @@ def _add_vocabulary(names):
     words = {word[:100] for word in words}
     if not words:
         return
+    # A word is in the vocabulary when it is stored under its own folded form.
     known = set(
-        SearchTypoKey.objects.filter(key__in=words, word__in=words)
+        SearchTypoKey.objects.filter(key__in={sound_fold(w) for w in words}, word__in=words)
         .values_list("word", flat=True)
         .distinct()
     )

@@ -133,25 +133,6 @@ def rank(words, *, any_word, prefix_last, now, limit):
     return ranked[:limit]
 
 
-def snippets(ids, words, markers):
-    if not ids or not words:
-        return {}
-    start, end = markers
-    options = f"StartSel={start}, StopSel={end}, MaxWords=30, MinWords=12, MaxFragments=2"
-    sql = """
-        SELECT d.article_id,
-               ts_headline(%s, d.summary, q, %s),
-               ts_headline(%s, d.body, q, %s)
-        FROM articles_searchdocument d, to_tsquery(%s, %s) AS q
-        WHERE d.article_id = ANY(%s)
-    """
-    query = tsquery(words, any_word=True, prefix_last=len(words[-1]) >= 3)
-    params = [CONFIG, options, CONFIG, options, CONFIG, query, list(ids)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-
-
 def unknown_words(words, *, prefix_last):
     """The words no entry contains (the last one counted as a prefix with `prefix_last`)."""
     queries = [

@@ -92,27 +92,6 @@ def rank(words, *, any_word, prefix_last, now, limit):
     return ranked[:limit]
 
 
-def snippets(ids, words, markers):
-    """{id: (summary excerpt, body excerpt)} with matched words between the two markers."""
-    if not ids or not words:
-        return {}
-    start, end = markers
-    placeholders = ", ".join(["%s"] * len(ids))
-    sql = f"""
-        SELECT rowid,
-               snippet(articles_search_fts, 2, %s, %s, '…', 24),
-               snippet(articles_search_fts, 4, %s, %s, '…', 24)
-        FROM articles_search_fts
-        WHERE articles_search_fts MATCH %s AND rowid IN ({placeholders})
-    """
-    # Any word, the last as a prefix too: whatever made the entry match gets highlighted.
-    expression = match_expression(words, any_word=True, prefix_last=len(words[-1]) >= 3)
-    params = [start, end, start, end, expression, *ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
-
-
 def session():
     """Nothing to set up per search on SQLite."""
     return nullcontext()
