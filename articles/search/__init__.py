@@ -95,18 +95,23 @@ def search(raw_query):
 
 
 def _search(engine, query, words, now):
-    ids = _ranked(engine, query, words, now)
+    ids, all_words_found = _ranked(engine, query, words, now)
     results = SearchResults(query=query, ids=ids, words=list(words))
     results.found_without_correction = len(ids)
 
-    unknown_words = set(engine.unknown_words(words, prefix_last=len(words[-1]) >= 3))
+    # An entry containing every word proves each word is known: only otherwise look for
+    # misspellings.
+    unknown_words = (
+        set() if all_words_found
+        else set(engine.unknown_words(words, prefix_last=len(words[-1]) >= 3))
+    )  # fmt: skip
     unknown = [i for i, word in enumerate(words) if word in unknown_words]
     if unknown:
         corrected = list(words)
         for i in unknown:
             corrected[i] = _correct(engine, words[i]) or words[i]
         if corrected != words:
-            better = _ranked(engine, " ".join(corrected), corrected, now)
+            better, _ = _ranked(engine, " ".join(corrected), corrected, now)
             seen = set(better)
             results.ids = (better + [i for i in ids if i not in seen])[:RESULT_LIMIT]
             results.words = _unique(words + corrected)
@@ -125,13 +130,14 @@ def _ranked(engine, query, words, now):
     )
     options = {"prefix_last": len(words[-1]) >= 3, "now": now, "limit": RESULT_LIMIT}
     ranked = engine.rank(words, any_word=False, **options)
+    all_words_found = bool(ranked)
     if len(ranked) < HANDFUL and len(words) > 1:
         ranked += engine.rank(words, any_word=True, **options)
     ids = [article_id for article_id, _ in ranked]
     title_matches = [article_id for article_id, tier in ranked if tier == 1][:TITLE_RESORT]
     if len(title_matches) > 1:
         ids = _by_title_coverage(title_matches, words) + ids
-    return _unique(exact + ids)[:RESULT_LIMIT]
+    return _unique(exact + ids)[:RESULT_LIMIT], all_words_found
 
 
 def _by_title_coverage(ids, words):

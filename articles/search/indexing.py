@@ -71,9 +71,13 @@ def index_article(article):
         article_id=article.pk, defaults=document_fields(article, _key_points_text(article.pk))
     )
     current_engine().update_vectors([article.pk])
-    SearchName.objects.filter(article_id=article.pk).delete()
-    names = SearchName.objects.bulk_create(names_of(article))
-    _add_vocabulary(names)
+    names = names_of(article)
+    stored = SearchName.objects.filter(article_id=article.pk)
+    if sorted(stored.values_list("name", "normalized", "is_title")) != sorted(
+        (n.name, n.normalized, n.is_title) for n in names
+    ):  # most saves leave the title and aliases alone
+        stored.delete()
+        _add_vocabulary(SearchName.objects.bulk_create(names))
 
 
 def index_key_points(article_id):
