@@ -100,7 +100,8 @@ def rank(words, *, any_word, prefix_last, now, limit):
         tsquery(words, prefix_last=prefix_last, weights="A", any_word=True),
         tsquery(words, prefix_last=prefix_last, weights="AB"),
     ]
-    many = _estimated_matches(query) > RANK_ALL or _count_up_to(query, RANK_ALL + 1) > RANK_ALL
+    estimate = _estimated_matches(query)
+    many = estimate > RANK_ALL or _count_up_to(query, RANK_ALL + 1) > RANK_ALL
     candidates = "AND (d.head_vector @@ t2.q OR d.head_vector @@ t3.q)" if many else ""
     visible = "a.status = 'published' AND a.published_at <= %s"
     sql = f"""
@@ -125,9 +126,10 @@ def rank(words, *, any_word, prefix_last, now, limit):
         cursor.execute(sql, params)
         ranked = [(row[0], row[1]) for row in cursor.fetchall()]
         if many and len(ranked) < limit:
-            # Walk the primary key backwards, checking documents until enough match: with
-            # a word in nearly every entry that stops after about `limit` rows.
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            # With words in most entries, walk the primary key backwards checking documents
+            # until enough match (about `limit` rows); otherwise the index is faster.
+            walk = estimate > 10 * limit
+            cursor.execute(f"SET LOCAL enable_bitmapscan = {'off' if walk else 'on'}")
             cursor.execute(
                 f"""SELECT newest.id FROM (
                         SELECT article_id AS id FROM articles_searchdocument
