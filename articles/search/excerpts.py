@@ -9,22 +9,29 @@ WORD = re.compile(r"\w+")
 SIZE = 28  # words in an excerpt
 
 
+def stems(words):
+    """What a word of the text must start with to answer each query word: short words
+    whole, longer ones without their last letters, so that "relapsing" marks "Relapse"
+    and "withdr" marks "Withdrawal" (but not "with")."""
+    return tuple(word if len(word) <= 5 else word[: max(5, len(word) - 4)] for word in words)
+
+
 def matches(token, words):
-    """Does a word of the text answer one of the query's (normalised) words? Equal up to an
-    English ending, or starting with a query word being typed ("withdr")."""
-    token = fold(token)
-    for word in words:
-        shorter = min(len(word), len(token))
-        stem = max(4, shorter - 2)
-        if token.startswith(word) or (shorter >= 5 and word[:stem] == token[:stem]):
-            return True
-    return False
+    """Does a word of the text answer one of the query's (normalised) words?"""
+    return _fold(token).startswith(stems(words))
+
+
+def _fold(token):
+    return token.lower() if token.isascii() else fold(token)
 
 
 def excerpt(text, words, markers, size=SIZE):
     """The `size`-word window of `text` with the most matches, marked; None without any."""
     tokens = list(WORD.finditer(text or ""))
-    hits = [i for i, token in enumerate(tokens) if matches(token.group(), words)]
+    wanted = stems(words)
+    hits = [
+        i for i, token in enumerate(tokens) if wanted and _fold(token.group()).startswith(wanted)
+    ]
     if not hits:
         return None
     best = max(hits, key=lambda i: sum(1 for h in hits if i <= h < i + size))
