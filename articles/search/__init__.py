@@ -62,7 +62,11 @@ class SearchResults:
 
     def hits(self, ids):
         """[(article, excerpt HTML with <mark>ed words)] for the ids shown on one page."""
-        articles = Article.objects.select_related("category").in_bulk(ids)
+        articles = (
+            Article.objects.select_related("category")
+            .only("title", "slug", "definition", "category__name")
+            .in_bulk(ids)
+        )
         texts = {
             article_id: (summary, body)
             for article_id, summary, body in SearchDocument.objects.filter(
