@@ -128,7 +128,7 @@ def rank(words, *, any_word, prefix_last, now, limit):
         if many and len(ranked) < limit:
             # With words in most entries, walk the primary key backwards checking documents
             # until enough match (about `limit` rows); otherwise the index is faster.
-            walk = estimate > 10 * limit
+            walk = estimate > 10 * limit and _count_up_to(query, 10 * limit + 1) > 10 * limit
             cursor.execute(f"SET LOCAL enable_bitmapscan = {'off' if walk else 'on'}")
             cursor.execute(
                 f"""SELECT newest.id FROM (
