@@ -103,17 +103,22 @@ def rank(words, *, any_word, prefix_last, now, limit):
     estimate = _estimated_matches(query)
     many = estimate > RANK_ALL or _count_up_to(query, RANK_ALL + 1) > RANK_ALL
     candidates = "AND (d.head_vector @@ t2.q OR d.head_vector @@ t3.q)" if many else ""
+    # With any word, a head match implies a match: skip reading the large vectors.
+    matching = "TRUE" if many and any_word else "d.search_vector @@ q.q"
+    # Scoring on the whole vector reads each large tsvector: for many matches, score on
+    # the head vector (the tiers being ranked are title/alias/definition matches anyway).
+    scored = "d.head_vector" if many else "d.search_vector"
     visible = "a.status = 'published' AND a.published_at <= %s"
     sql = f"""
         SELECT top.id, top.tier FROM (
             SELECT d.article_id AS id,
                    CASE WHEN d.head_vector @@ t1.q THEN 1 WHEN d.head_vector @@ t2.q THEN 2
                         WHEN d.head_vector @@ t3.q THEN 3 ELSE 4 END AS tier,
-                   ts_rank(d.search_vector, q.q) AS score
+                   ts_rank({scored}, q.q) AS score
             FROM articles_searchdocument d, to_tsquery(%s, %s) AS q(q),
                  to_tsquery(%s, %s) AS t1(q), to_tsquery(%s, %s) AS t2(q),
                  to_tsquery(%s, %s) AS t3(q)
-            WHERE d.search_vector @@ q.q {candidates}
+            WHERE {matching} {candidates}
             ORDER BY tier, score DESC, id
             LIMIT %s
         ) AS top
