@@ -118,24 +118,34 @@ def suggest(words, *, now, limit):
     visible entries: names that start with the query first, then titles, then popular
     entries. Rows: (article id, name, is_title, title, slug, category)."""
     query = " ".join(words)
-    sql = """
+    # CROSS JOIN fixes the join order: names first, then their entries.
+    select = """
         SELECT n.article_id, n.name, n.is_title, a.title, a.slug, c.name
-        FROM articles_searchname_fts
-        JOIN articles_searchname n ON n.id = articles_searchname_fts.rowid
-        JOIN articles_article a ON a.id = n.article_id
-        JOIN articles_category c ON c.id = a.category_id
-        WHERE articles_searchname_fts MATCH %s AND a.status = 'published' AND a.published_at <= %s
+        FROM {source}
+        CROSS JOIN articles_article a ON a.id = n.article_id
+        CROSS JOIN articles_category c ON c.id = a.category_id
+        WHERE {condition} AND a.status = 'published' AND a.published_at <= %s
         ORDER BY substr(n.normalized, 1, %s) = %s DESC, n.is_title DESC, a.view_count DESC,
                  length(n.normalized), n.id
         LIMIT %s
     """
-    params = [
-        match_expression(words, prefix_last=True),
-        connection.ops.adapt_datetimefield_value(now),
-        len(query),
-        query,
-        limit,
-    ]
+    now = connection.ops.adapt_datetimefield_value(now)
+    if len(query) < 3:
+        # One or two letters: the 200 shortest names starting with them, from the B-tree on
+        # `normalized` (a word-prefix search would match a large share of all names).
+        sql = select.format(
+            source="(SELECT * FROM articles_searchname WHERE normalized >= %s AND normalized < %s"
+            " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n",
+            condition="1",
+        )
+        params = [query, query + "\U0010ffff", now, len(query), query, limit]
+    else:
+        sql = select.format(
+            source="articles_searchname_fts JOIN articles_searchname n "
+            "ON n.id = articles_searchname_fts.rowid",
+            condition="articles_searchname_fts MATCH %s",
+        )
+        params = [match_expression(words, prefix_last=True), now, len(query), query, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
