@@ -29,9 +29,11 @@ from .text import (
     clean_query,
     deletes,
     edit_distance,
+    last_is_prefix,
     normalize,
     query_words,
     sound_fold,
+    stems,
 )
 
 RESULT_LIMIT = 1000
@@ -41,7 +43,7 @@ SUGGESTION_LIMIT = 8
 # Highlight markers in snippets: control characters never occur in indexed text.
 MARKERS = ("\x02", "\x03")
 
-__all__ = ["SearchResults", "clean_query", "search", "suggest"]
+__all__ = ["SearchResults", "clean_query", "popular", "search", "suggest"]
 
 
 @dataclass
@@ -107,7 +109,7 @@ def _search(engine, query, words, now):
     # misspellings.
     unknown_words = (
         set() if all_words_found
-        else set(engine.unknown_words(words, prefix_last=len(words[-1]) >= 3))
+        else set(engine.unknown_words(words, prefix_last=last_is_prefix(words)))
     )  # fmt: skip
     unknown = [i for i, word in enumerate(words) if word in unknown_words]
     if unknown:
@@ -132,7 +134,7 @@ def _ranked(engine, query, words, now):
         .order_by("-is_title", "article_id")
         .values_list("article_id", flat=True)
     )
-    options = {"prefix_last": len(words[-1]) >= 3, "now": now, "limit": RESULT_LIMIT}
+    options = {"prefix_last": last_is_prefix(words), "now": now, "limit": RESULT_LIMIT}
     ranked = engine.rank(words, any_word=False, **options)
     all_words_found = bool(ranked)
     if len(ranked) < HANDFUL and len(words) > 1:
@@ -147,20 +149,15 @@ def _ranked(engine, query, words, now):
 def _by_title_coverage(ids, words):
     """Title/alias matches with the names the query covers best first: "relapse" puts
     Relapse before Relapse Prevention (bm25 scores whole entries, not titles)."""
+    word_stems = stems(words)
     coverage = dict.fromkeys(ids, 0.0)
     for article_id, name in SearchName.objects.filter(article_id__in=ids).values_list(
         "article_id", "normalized"
     ):
         name_words = name.split()
-        if all(any(_same_word(word, other) for other in name_words) for word in words):
+        if all(any(other.startswith(stem) for other in name_words) for stem in word_stems):
             coverage[article_id] = max(coverage[article_id], len(words) / len(name_words))
     return sorted(ids, key=lambda article_id: -coverage[article_id])
-
-
-def _same_word(word, other):
-    """Equal up to an English ending or a prefix being typed ("relapsing" ~ "relapse")."""
-    stem = min(len(word), len(other), max(4, min(len(word), len(other)) - 2))
-    return other.startswith(word) or word[:stem] == other[:stem]
 
 
 def _correct(engine, word):

@@ -3,17 +3,10 @@ with those words between markers (rendering.highlight() turns them into <mark>).
 
 import re
 
-from .text import fold
+from .text import fold, stems
 
 WORD = re.compile(r"\w+")
 SIZE = 28  # words in an excerpt
-
-
-def stems(words):
-    """What a word of the text must start with to answer each query word: short words
-    whole, longer ones without their last letters, so that "relapsing" marks "Relapse"
-    and "withdr" marks "Withdrawal" (but not "with")."""
-    return tuple(word if len(word) <= 5 else word[: max(5, len(word) - 4)] for word in words)
 
 
 def matches(token, words):

@@ -7,9 +7,9 @@ from django.db import connection
 # bm25 weights per FTS column: title, aliases, summary (definition + TL;DR), key points, body.
 WEIGHTS = "10.0, 10.0, 4.0, 2.0, 1.0"
 TITLE_COLUMNS = "{title aliases}"
+SUMMARY_COLUMNS = "{title aliases summary}"
 # Above this many matches, only title/alias/summary matches are ranked by relevance.
 RANK_ALL = 2000
-SUMMARY_COLUMNS = "{title aliases summary}"
 
 
 def _terms(words, prefix_last):

@@ -40,6 +40,19 @@ def query_words(query):
     return meaningful or words
 
 
+def stems(words):
+    """What a word of an entry must start with to answer each query word: short words
+    whole, longer ones without their last letters, so that "relapsing" answers "Relapse"
+    and "withdr" answers "Withdrawal" (but not "with"). Used to mark excerpts and to tell
+    how much of a title a query covers."""
+    return tuple(word if len(word) <= 5 else word[: max(5, len(word) - 4)] for word in words)
+
+
+def last_is_prefix(words):
+    """The last word is searched as a prefix (being typed) once it has three letters."""
+    return len(words[-1]) >= 3
+
+
 def allowed_typos(word):
     """Edits tolerated in a word, after Meilisearch's defaults: 1 from 4 letters, 2 from 8."""
     return 0 if len(word) < 4 else 1 if len(word) < 8 else 2
