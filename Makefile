@@ -14,7 +14,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 # Local serving runs with DEBUG off, like production: a per-checkout secret key (kept in
 # .secret-key, git-ignored) and loopback hosts, unless the environment already sets them.
 LOCAL_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
-	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}"
+	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}" \
+	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}"
 MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
 
 .PHONY: help setup run test lint format superuser clean chromium

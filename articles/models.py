@@ -20,6 +20,8 @@ class Category(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.CharField(max_length=300, blank=True)
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    # Set on every save (like auto_now), with a default so fixtures may leave it out.
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = CategoryManager()
 
@@ -29,6 +31,10 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.updated_at = timezone.now()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("articles:category", args=[self.slug])
@@ -108,6 +114,12 @@ class Article(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]), name="article_status_valid"
             ),
+            # One spelling per address: /terms/Peer-Support/ redirects to the stored slug.
+            models.CheckConstraint(
+                condition=Q(slug=Lower("slug")),
+                name="article_slug_lowercase",
+                violation_error_message="The slug must be in lower case.",
+            ),
         ]
         indexes = [
             # The A–Z index and category pages: published entries by title.
@@ -119,8 +131,16 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.slug = self.slug.lower()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:detail", args=[self.slug])
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
     def natural_key(self):
         return (self.slug,)
@@ -128,6 +148,40 @@ class Article(models.Model):
     @property
     def alias_list(self):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class SlugRedirect(models.Model):
+    """An address an entry had before its slug changed: it answers 301 to the entry's
+    current address for as long as the entry exists (articles/signals.py keeps it)."""
+
+    old_slug = models.SlugField(max_length=200, unique=True)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(old_slug=Lower("old_slug")), name="slugredirect_old_slug_lowercase"
+            )
+        ]
+
+    def __str__(self):
+        return f"/terms/{self.old_slug}/ → {self.article}"
+
+
+class RemovedArticle(models.Model):
+    """The address of a published entry that was deleted: it answers 410 Gone (not 404),
+    so crawlers drop it at once, and it dates the change on the lists that showed it."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    title = models.CharField(max_length=200)
+    category = models.ForeignKey(
+        Category, null=True, on_delete=models.SET_NULL, related_name="removed_articles"
+    )
+    removed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return self.title
 
 
 class KeyPoint(models.Model):

@@ -1,13 +1,16 @@
-"""Keeps derived data in step with what editors write: rendered HTML and the search index.
+"""Keeps derived data in step with what editors write: rendered HTML, the search index,
+the history of addresses (old slugs redirect, deleted entries answer 410) and the
+last-modified dates of pages.
 
 Everything runs inside the transaction of the change itself (fixtures included), so a
 page and its search entry can never disagree after a commit or a rollback.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from .models import Article, KeyPoint
+from .models import Article, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect
 from .rendering import render_markdown
 from .search.indexing import index_article, index_key_points
 
@@ -17,6 +20,38 @@ def render_body(sender, instance, raw=False, **kwargs):
     # pre_save also fires for `loaddata` (raw=True), which skips Model.save(): fixtures
     # therefore arrive rendered too, in the same INSERT.
     instance.body_html = render_markdown(instance.body)
+    instance._previous_slug = (
+        Article.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+        if instance.pk
+        else None
+    )
+
+
+@receiver(post_save, sender=Article)
+def keep_address_history(sender, instance, **kwargs):
+    # The current slug is live again: it is no longer an old address or a removed entry.
+    SlugRedirect.objects.filter(old_slug=instance.slug).delete()
+    RemovedArticle.objects.filter(slug=instance.slug).delete()
+    previous = getattr(instance, "_previous_slug", None)
+    if previous and previous != instance.slug:
+        SlugRedirect.objects.update_or_create(old_slug=previous, defaults={"article": instance})
+
+
+@receiver(pre_delete, sender=Article)
+def remember_removed_article(sender, instance, **kwargs):
+    """A deleted public entry leaves a 410 at its address and at its old addresses."""
+    if not instance.is_public:
+        return
+    slugs = [instance.slug, *instance.old_slugs.values_list("old_slug", flat=True)]
+    for slug in slugs:
+        RemovedArticle.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "title": instance.title,
+                "category_id": instance.category_id,
+                "removed_at": timezone.now(),
+            },
+        )
 
 
 @receiver(post_save, sender=Article)
@@ -28,3 +63,14 @@ def index_saved_article(sender, instance, **kwargs):
 @receiver(post_delete, sender=KeyPoint)
 def index_changed_key_point(sender, instance, **kwargs):
     index_key_points(instance.article_id)
+
+
+@receiver(post_save, sender=KeyPoint)
+@receiver(post_delete, sender=KeyPoint)
+@receiver(post_save, sender=ExpertQuote)
+@receiver(post_delete, sender=ExpertQuote)
+def touch_article(sender, instance, raw=False, **kwargs):
+    """A changed key point or quote changes its entry's page: move the entry's
+    last-modified date (not for fixtures, which carry their own dates)."""
+    if not raw:
+        Article.objects.filter(pk=instance.article_id).update(updated_at=timezone.now())

@@ -2,12 +2,14 @@
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 
+from . import conditional, metadata
 from .counting import is_reader_view, record_view
 from .index import group_by_letter
-from .models import Article, Category
+from .models import Article, Category, RemovedArticle
 from .search import popular, search, suggest
 
 HOME_LIST_SIZE = 8
@@ -25,37 +27,93 @@ def home(request):
         "categories": _categories_with_counts(),
         "most_viewed": published.order_by("-view_count", "title")[:HOME_LIST_SIZE],
         "recently_updated": published.order_by("-updated_at", "title")[:HOME_LIST_SIZE],
+        "meta": metadata.for_home(),
     }
-    return render(request, "articles/home.html", context)
+    response = render(request, "articles/home.html", context)
+    return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
 
 
 def term_index(request):
+    validators = conditional.for_list()
+    if not_modified := conditional.not_modified(request, validators):
+        return conditional.finish(request, not_modified, validators)
     articles = Article.objects.published().only("title", "slug")
     groups = group_by_letter(articles)
-    context = {"groups": groups, "total": sum(len(items) for _, items in groups)}
-    return render(request, "articles/article_index.html", context)
+    total = sum(len(items) for _, items in groups)
+    context = {"groups": groups, "total": total, "meta": metadata.for_index(total)}
+    response = render(request, "articles/article_index.html", context)
+    return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
 def category_detail(request, slug):
-    category = get_object_or_404(Category, slug=slug)
+    category = Category.objects.filter(slug=slug).first()
+    if category is None:
+        if Category.objects.filter(slug=slug.lower()).exists():
+            return _moved(request, reverse("articles:category", args=[slug.lower()]))
+        raise Http404("No such category.")
+    validators = conditional.for_list(category)
+    if not_modified := conditional.not_modified(request, validators):
+        return conditional.finish(request, not_modified, validators)
     articles = Article.objects.published().filter(category=category)
-    context = {"category": category, "articles": articles.only("title", "slug", "definition")}
-    return render(request, "articles/category_detail.html", context)
+    context = {
+        "category": category,
+        "articles": articles.only("title", "slug", "definition"),
+        "meta": metadata.for_category(category),
+    }
+    response = render(request, "articles/category_detail.html", context)
+    return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
 def article_detail(request, slug):
     published = Article.objects.published()
-    article = get_object_or_404(
-        published.select_related("category").prefetch_related(
+    article = (
+        published.select_related("category")
+        .prefetch_related(
             "key_points",
             "quotes",
-            Prefetch("related", queryset=published.only("title", "slug", "definition")),
-        ),
-        slug=slug,
+            Prefetch(
+                "related", queryset=published.only("title", "slug", "definition", "updated_at")
+            ),
+        )
+        .filter(slug=slug)
+        .first()
     )
+    if article is None:
+        return _moved_or_gone(request, slug)
     if is_reader_view(request):
-        record_view(article)
-    return render(request, "articles/article_detail.html", {"article": article})
+        record_view(article)  # a revalidated (304) read is a read too
+    validators = conditional.for_article(article)
+    if not_modified := conditional.not_modified(request, validators):
+        return conditional.finish(request, not_modified, validators)
+    context = {"article": article, "meta": metadata.for_article(article)}
+    response = render(request, "articles/article_detail.html", context)
+    return conditional.finish(request, response, validators)
+
+
+def _moved(request, path):
+    """301 to the canonical address, keeping the query string (campaign tags and all)."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+
+
+def _moved_or_gone(request, slug):
+    """An address that is not a public entry's: 301 to where the entry lives now (another
+    spelling of its slug, or one of its old slugs), 410 if it was deleted, else 404."""
+    slug = slug.lower()
+    current = (
+        Article.objects.published().filter(slug=slug).values_list("slug", flat=True).first()
+        or Article.objects.published()
+        .filter(old_slugs__old_slug=slug)
+        .values_list("slug", flat=True)
+        .first()
+    )
+    if current:
+        return _moved(request, reverse("articles:detail", args=[current]))
+    removed = RemovedArticle.objects.filter(slug=slug).first()
+    if removed is None:
+        raise Http404("No such entry.")
+    context = {"removed": removed, "meta": metadata.for_error("Entry removed")}
+    return render(request, "articles/article_removed.html", context, status=410)
 
 
 def search_results(request):
@@ -76,6 +134,7 @@ def search_results(request):
         "page": page,
         "hits": hits,
         "popular": popular() if not results.ids else None,
+        "meta": metadata.for_search(results.query, page),
     }
     return render(request, "articles/search_results.html", context)
 

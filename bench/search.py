@@ -112,6 +112,7 @@ def main():
         DJANGO_SETTINGS_MODULE="knowledgebase.settings",
         DJANGO_SECRET_KEY="bench",
         DJANGO_ALLOWED_HOSTS="testserver",
+        KB_SITE_URL="http://testserver",
         DJANGO_DEBUG="0",
     )
     import django

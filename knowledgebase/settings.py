@@ -7,6 +7,7 @@ DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS: there is no insecure fallback in pro
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +48,22 @@ if not ALLOWED_HOSTS:
 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# The public address of the site (scheme and host, no path): canonical links, sitemaps,
+# feeds and structured data are built from it, never from the request's Host header.
+SITE_URL = os.environ.get("KB_SITE_URL", "").strip().rstrip("/")
+if not SITE_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KB_SITE_URL is not set. Set it to the site's public address, "
+            "e.g. KB_SITE_URL=https://glossary.example.org"
+        )
+    SITE_URL = "http://127.0.0.1:8000"
+if urlsplit(SITE_URL).scheme not in {"http", "https"} or urlsplit(SITE_URL).path:
+    raise ImproperlyConfigured(
+        f"KB_SITE_URL must be a scheme and host such as https://glossary.example.org, "
+        f"not {SITE_URL!r}"
+    )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -55,12 +72,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "django.contrib.syndication",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "articles.middleware.LowercasePathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

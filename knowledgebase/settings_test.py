@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("KB_SITE_URL", "https://glossary.example.org")
 
 from knowledgebase.settings import *  # noqa: E402,F403
 

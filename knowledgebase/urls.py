@@ -1,10 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from articles import crawlers
+from articles.feeds import RecentEntriesFeed
+from articles.sitemaps import sitemap_section, sitemap_xml
+
 admin.site.site_header = "Glossary administration"
 admin.site.site_title = "Glossary admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("robots.txt", crawlers.robots_txt, name="robots"),
+    path("sitemap.xml", sitemap_xml, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap-section"),
+    path("feed/", RecentEntriesFeed(), name="feed"),
     path("", include("articles.urls")),
 ]

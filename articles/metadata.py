@@ -1,0 +1,197 @@
+"""What a page tells search engines and link previews about itself: title, description,
+canonical address, OpenGraph/Twitter tags and schema.org structured data (JSON-LD).
+
+Absolute addresses are built from settings.SITE_URL, never from the request's Host header.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
+from django.utils.encoding import iri_to_uri
+from django.utils.safestring import mark_safe
+
+DESCRIPTION_LIMIT = 160
+DEFAULT_DESCRIPTION = (
+    "Plain-language explanations of addiction, recovery and health terms, "
+    "from peer support to naloxone."
+)
+# Inside <script>, "<" could start "</script>" or "<!--": JSON allows escaping these (and
+# "&", ">") as \u003C-style sequences, which parsers read back as the same characters.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def absolute_url(path):
+    return settings.SITE_URL + iri_to_uri(path)
+
+
+def describe(text, limit=DESCRIPTION_LIMIT):
+    """One line of at most `limit` characters, cut at a word boundary with an ellipsis."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
+@dataclass
+class PageMeta:
+    """The head of one page. `path` None means no canonical link (search, errors);
+    `indexable` False adds robots noindex."""
+
+    name: str  # the page's own name: og:title
+    description: str = DEFAULT_DESCRIPTION
+    path: str | None = None
+    kind: str = "website"
+    indexable: bool = True
+    structured_data: list = field(default_factory=list)
+    with_site_name: bool = True
+
+    @property
+    def title(self):
+        """The <title>: the page's name, then the site's."""
+        return f"{self.name} · {settings.SITE_NAME}" if self.with_site_name else self.name
+
+    @property
+    def canonical_url(self):
+        return absolute_url(self.path) if self.path is not None else ""
+
+    @property
+    def json_ld(self):
+        """A safe <script type="application/ld+json"> body: content can't close the element."""
+        if not self.structured_data:
+            return ""
+        data = {"@context": "https://schema.org", "@graph": self.structured_data}
+        text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+        return mark_safe(text.translate(_SCRIPT_ESCAPES))
+
+
+def _glossary():
+    url = absolute_url(reverse("articles:index"))
+    return {
+        "@type": "DefinedTermSet",
+        "@id": url + "#glossary",
+        "name": settings.SITE_NAME,
+        "url": url,
+        "description": DEFAULT_DESCRIPTION,
+    }
+
+
+def _website():
+    url = absolute_url(reverse("articles:home"))
+    return {"@type": "WebSite", "@id": url + "#website", "name": settings.SITE_NAME, "url": url}
+
+
+def _breadcrumbs(url, trail):
+    return {
+        "@type": "BreadcrumbList",
+        "@id": url + "#breadcrumbs",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": absolute_url(path)}
+            for position, (name, path) in enumerate(trail, start=1)
+        ],
+    }
+
+
+def for_home():
+    return PageMeta(
+        name=f"{settings.SITE_NAME}: addiction and recovery terms explained",
+        with_site_name=False,
+        path=reverse("articles:home"),
+        structured_data=[_website(), _glossary()],
+    )
+
+
+def for_index(total):
+    description = f"All {total} terms of the recovery and health glossary, from A to Z."
+    path = reverse("articles:index")
+    glossary = _glossary() | {"description": description, "isPartOf": {"@id": _website()["@id"]}}
+    return PageMeta(
+        name="All terms A–Z",
+        description=description,
+        path=path,
+        structured_data=[glossary],
+    )
+
+
+def for_category(category):
+    path = category.get_absolute_url()
+    url = absolute_url(path)
+    description = describe(category.description) or (
+        f"Terms about {category.name.lower()} in the recovery and health glossary."
+    )
+    page = {
+        "@type": "CollectionPage",
+        "@id": url,
+        "url": url,
+        "name": category.name,
+        "description": description,
+        "isPartOf": {"@id": _website()["@id"]},
+        "breadcrumb": {"@id": url + "#breadcrumbs"},
+    }
+    trail = [("Home", reverse("articles:home")), (category.name, path)]
+    return PageMeta(
+        name=category.name,
+        description=description,
+        path=path,
+        structured_data=[page, _breadcrumbs(url, trail)],
+    )
+
+
+def for_article(article):
+    path = article.get_absolute_url()
+    url = absolute_url(path)
+    description = describe(article.definition)
+    term = {
+        "@type": "DefinedTerm",
+        "@id": url + "#term",
+        "name": article.title,
+        "description": article.definition,
+        "url": url,
+        "inDefinedTermSet": _glossary(),
+    }
+    if article.alias_list:
+        term["alternateName"] = article.alias_list
+    page = {
+        "@type": "MedicalWebPage",
+        "@id": url,
+        "url": url,
+        "name": article.title,
+        "description": description,
+        "inLanguage": settings.LANGUAGE_CODE.split("-")[0],
+        "about": {"@id": term["@id"]},
+        "mainEntity": {"@id": term["@id"]},
+        "isPartOf": {"@id": _website()["@id"]},
+        "breadcrumb": {"@id": url + "#breadcrumbs"},
+        "datePublished": article.published_at,
+        "dateModified": article.updated_at,
+    }
+    trail = [
+        ("Home", reverse("articles:home")),
+        (article.category.name, article.category.get_absolute_url()),
+        (article.title, path),
+    ]
+    return PageMeta(
+        name=f"{article.title}: meaning and guide",
+        description=description,
+        path=path,
+        kind="article",
+        structured_data=[page, term, _breadcrumbs(url, trail)],
+    )
+
+
+def for_search(query, page=None):
+    """Result pages are for readers, not for search engines' indexes (noindex)."""
+    title = f"Search results for “{query}”" if query else "Search"
+    if page is not None and page.number > 1:
+        title += f", page {page.number}"
+    return PageMeta(name=title, indexable=False)
+
+
+def for_error(title):
+    return PageMeta(name=title, indexable=False)
