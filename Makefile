@@ -17,6 +17,7 @@ LOCAL_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}" \
 	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}"
 MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
+VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: help setup run test lint format superuser clean chromium
 
@@ -57,8 +58,12 @@ run: setup
 superuser: setup
 	$(MANAGE) createsuperuser
 
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium $(VNU_JAR)
 	$(BIN)/pytest
+
+# The Nu HTML Checker (needs Java 17+), for the HTML validity tests.
+$(VNU_JAR):
+	npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@26.9.27
 
 # Browser tests drive the system Chromium (never a downloaded one).
 chromium:
@@ -78,4 +83,4 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .tools staticfiles .pytest_cache .ruff_cache

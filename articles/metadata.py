@@ -168,8 +168,8 @@ def for_article(article):
         "mainEntity": {"@id": term["@id"]},
         "isPartOf": {"@id": _website()["@id"]},
         "breadcrumb": {"@id": url + "#breadcrumbs"},
-        "datePublished": article.published_at,
-        "dateModified": article.updated_at,
+        "datePublished": article.published_at.isoformat(timespec="seconds"),
+        "dateModified": article.updated_at.isoformat(timespec="seconds"),
     }
     trail = [
         ("Home", reverse("articles:home")),

@@ -4,9 +4,10 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.management import call_command
 from django.utils import timezone
 
-from articles.models import Article, Category, ExpertQuote, KeyPoint
+from articles.models import Article, Category, ExpertQuote, KeyPoint, RemovedArticle
 
 _counter = itertools.count(1)
 
@@ -100,3 +101,14 @@ def human(client):
     """A test client that looks like a reader's browser."""
     client.defaults["HTTP_USER_AGENT"] = HUMAN_UA
     return client
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo glossary, loaded once for the tests of a module (which must not change it)."""
+    with django_db_blocker.unblock():
+        call_command("load_demo_content", verbosity=0)
+        yield
+        Article.objects.all().delete()
+        Category.objects.all().delete()
+        RemovedArticle.objects.all().delete()

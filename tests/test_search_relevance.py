@@ -3,20 +3,9 @@
 import json
 
 import pytest
-from django.core.management import call_command
 
-from articles.models import Article, Category, SearchDocument
+from articles.models import Article, SearchDocument
 from articles.search import search, suggest
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo glossary, loaded once for the relevance tests of this module."""
-    with django_db_blocker.unblock():
-        call_command("load_demo_content", verbosity=0)
-        yield
-        Article.objects.all().delete()
-        Category.objects.all().delete()
 
 
 def titles(query, n=3):

@@ -1,0 +1,68 @@
+"""Every kind of page is valid HTML for the Nu HTML Checker (vnu), in one run of it."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template.loader import get_template
+
+from articles.models import Article
+
+VNU_JAR = Path(settings.BASE_DIR) / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
+
+PAGES = {
+    "home": "/",
+    "index": "/terms/",
+    "category": "/categories/community-support/",
+    "term": "/terms/peer-support/",
+    "term-other": "/terms/naloxone/",
+    "search": "/search/?q=relapse",
+    "search-page-2": "/search/?q=recovery&page=2",
+    "search-typo": "/search/?q=relapes",
+    "search-nothing": "/search/?q=zzzzqqq",
+    "search-empty": "/search/",
+    "search-hostile": "/search/?q=%3C%2Fscript%3E%22%27%3E%3Cmark%3E",
+    "not-found": "/terms/no-such-term/",
+}
+
+
+@pytest.fixture
+def vnu():
+    if not VNU_JAR.exists() or not shutil.which("java"):
+        pytest.fail("The Nu HTML Checker is missing: `make test` installs it (needs Java 17+)")
+    return ["java", "-Xss1024k", "-jar", str(VNU_JAR)]
+
+
+def test_every_page_type_is_valid_html(demo, db, client, vnu, tmp_path):
+    pages = {}
+    for name, path in PAGES.items():
+        response = client.get(path)
+        assert response.status_code in (200, 404), (name, response.status_code)
+        pages[name] = response.content
+    removed = Article.objects.get(slug="sober-living-house")
+    removed.delete()
+    response = client.get("/terms/sober-living-house/")
+    assert response.status_code == 410
+    pages["gone"] = response.content
+    pages["server-error"] = get_template("500.html").render().encode()
+
+    files = []
+    for name, content in pages.items():
+        file = tmp_path / f"{name}.html"
+        file.write_bytes(content)
+        files.append(str(file))
+    result = subprocess.run(
+        [*vnu, "--format", "json", "--errors-only", "--stdout", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stdout or "{}").get("messages", [])
+    errors = [
+        f"{Path(m.get('url', '')).stem}:{m.get('lastLine')}: {m.get('message')}" for m in messages
+    ]
+    assert not errors, "\n".join(errors)
+    assert result.returncode == 0, result.stderr
