@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 
-from .models import Article, Category, ExpertQuote, KeyPoint
+from .models import Article, Category, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect
 
 
 class KeyPointInline(admin.TabularInline):
@@ -17,6 +17,33 @@ class ExpertQuoteInline(admin.StackedInline):
     model = ExpertQuote
     fields = ("text", "attribution", "order")
     extra = 0
+
+
+class OldSlugInline(admin.TabularInline):
+    """Earlier addresses of the entry, which redirect to it; delete one to free it."""
+
+    model = SlugRedirect
+    fields = ("old_slug", "created_at")
+    readonly_fields = ("old_slug", "created_at")
+    extra = 0
+    verbose_name = "old address (redirects here)"
+    verbose_name_plural = "old addresses (redirect here)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RemovedArticle)
+class RemovedArticleAdmin(admin.ModelAdmin):
+    """Addresses of deleted entries (they answer 410 Gone); delete one to make it 404."""
+
+    list_display = ("title", "slug", "category", "removed_at")
+    list_filter = ("category",)
+    search_fields = ("title", "slug")
+    readonly_fields = ("title", "slug", "category", "removed_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Category)
@@ -44,7 +71,7 @@ class ArticleAdmin(admin.ModelAdmin):
     autocomplete_fields = ("category", "related")
     readonly_fields = ("view_count", "created_at", "updated_at")
     date_hierarchy = "updated_at"
-    inlines = (KeyPointInline, ExpertQuoteInline)
+    inlines = (KeyPointInline, ExpertQuoteInline, OldSlugInline)
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4})}}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -59,6 +59,8 @@ def _change_form_data(article, **overrides):
         "quotes-0-text": "A new quote.",
         "quotes-0-attribution": "Addiction medicine physician",
         "quotes-0-order": "1",
+        "old_slugs-TOTAL_FORMS": "0",
+        "old_slugs-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
@@ -84,6 +86,27 @@ def test_editor_changes_an_entry_and_the_page_shows_it(editor_client, client, ma
     html = client.get("/terms/craving/").content.decode()
     assert "Cravings pass." in html and "<strong>Bold</strong>" in html
     assert "A new key point." in html and "A new quote." in html
+
+
+def test_editor_renames_an_entry_and_the_old_address_redirects(editor_client, client, make_article):
+    article = make_article(title="Sober House", slug="sober-house")
+    url = f"/admin/articles/article/{article.pk}/change/"
+    response = editor_client.post(url, _change_form_data(article, slug="sober-living-house"))
+    assert response.status_code == 302
+    form = editor_client.get(url).content.decode()
+    assert "sober-house" in form  # listed under the entry's old addresses
+    editor_client.logout()
+    response = client.get("/terms/sober-house/")
+    assert response.status_code == 301 and response["Location"] == "/terms/sober-living-house/"
+
+
+def test_editor_deletes_an_entry_and_its_address_is_gone(editor_client, client, make_article):
+    article = make_article(title="Old Term", slug="old-term")
+    url = f"/admin/articles/article/{article.pk}/delete/"
+    assert editor_client.post(url, {"post": "yes"}).status_code == 302
+    assert editor_client.get("/admin/articles/removedarticle/").status_code == 200
+    editor_client.logout()
+    assert client.get("/terms/old-term/").status_code == 410
 
 
 def test_duplicate_title_is_refused_with_a_message(editor_client, make_article):

@@ -1,0 +1,36 @@
+"""Editors may see and delete old addresses (redirects) and removed-entry records."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+MODELS = ("slugredirect", "removedarticle")
+
+
+def grant(apps, schema_editor):
+    app_config = apps.get_app_config("articles")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="articles", content_type__model__in=MODELS
+    )
+    for group in Group.objects.filter(name="Editors"):
+        group.permissions.add(*permissions)
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(
+        content_type__app_label="articles", content_type__model__in=MODELS
+    )
+    for group in Group.objects.filter(name="Editors"):
+        group.permissions.remove(*permissions)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("articles", "0008_addresses_and_dates")]
+
+    operations = [migrations.RunPython(grant, revoke)]
