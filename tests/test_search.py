@@ -157,6 +157,7 @@ def test_index_follows_admin_edits(db, client, editor, make_article):
         "published_at_0": "2020-01-01", "published_at_1": "00:00:00",
         "key_points-TOTAL_FORMS": "0", "key_points-INITIAL_FORMS": "0",
         "quotes-TOTAL_FORMS": "0", "quotes-INITIAL_FORMS": "0",
+        "old_slugs-TOTAL_FORMS": "0", "old_slugs-INITIAL_FORMS": "0",
     }  # fmt: skip
     response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
     assert response.status_code == 302

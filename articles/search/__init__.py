@@ -105,12 +105,14 @@ def _search(engine, query, words, now):
     results = SearchResults(query=query, ids=ids, words=list(words))
     results.found_without_correction = len(ids)
 
-    # An entry containing every word proves each word is known: only otherwise look for
-    # misspellings.
-    unknown_words = (
-        set() if all_words_found
-        else set(engine.unknown_words(words, prefix_last=last_is_prefix(words)))
-    )  # fmt: skip
+    # An entry containing every word proves each word is known, and a single word that
+    # found nothing is unknown: only otherwise ask the index which words it lacks.
+    if all_words_found:
+        unknown_words = set()
+    elif len(words) == 1:
+        unknown_words = set(words)
+    else:
+        unknown_words = set(engine.unknown_words(words, prefix_last=last_is_prefix(words)))
     unknown = [i for i, word in enumerate(words) if word in unknown_words]
     if unknown:
         corrected = list(words)
@@ -177,7 +179,7 @@ def _correct(engine, word):
         for candidate in candidates - {word}
     )  # fmt: skip
     close = [candidate for distance, *_, candidate in ranked if distance <= tolerated][:10]
-    missing = set(engine.unknown_words(close, prefix_last=False)) if close else set()
+    missing = set(engine.unnamed(close)) if close else set()
     return next((candidate for candidate in close if candidate not in missing), None)
 
 

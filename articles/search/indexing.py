@@ -67,10 +67,10 @@ def _add_vocabulary(names):
 @transaction.atomic
 def index_article(article):
     """(Re)index one entry: its document, its names and their spelling keys."""
-    SearchDocument.objects.update_or_create(
-        article_id=article.pk, defaults=document_fields(article, _key_points_text(article.pk))
-    )
-    current_engine().update_vectors([article.pk])
+    fields = document_fields(article, _key_points_text(article.pk))
+    fields |= current_engine().vectors(fields)  # one write: text and vectors together
+    if not SearchDocument.objects.filter(article_id=article.pk).update(**fields):
+        SearchDocument.objects.create(article_id=article.pk, **fields)
     names = names_of(article)
     stored = SearchName.objects.filter(article_id=article.pk)
     if sorted(stored.values_list("name", "normalized", "is_title")) != sorted(
@@ -92,11 +92,8 @@ def index_key_points(article_id):
 @transaction.atomic
 def rebuild(batch_size=2000, progress=None):
     """Rebuild every search table from the content. Returns the number of entries indexed."""
-    engine = current_engine()
-    with engine.bulk_writes():
-        count = _refill(batch_size, progress)
-    engine.update_vectors()
-    return count
+    with current_engine().bulk_writes():
+        return _refill(batch_size, progress)
 
 
 def _refill(batch_size, progress):
@@ -127,12 +124,13 @@ def _refill(batch_size, progress):
 
 
 def _index_batch(articles, key_points, vocabulary):
-    documents, names = [], []
+    documents, names, engine = [], [], current_engine()
     for article in articles:
         points = _plain("\n".join(key_points.get(article.pk, [])))
-        documents.append(SearchDocument(article_id=article.pk, **document_fields(article, points)))
+        fields = document_fields(article, points)
+        documents.append(SearchDocument(article_id=article.pk, **fields, **engine.vectors(fields)))
         names.extend(names_of(article))
-    SearchDocument.objects.bulk_create(documents)
+    SearchDocument.objects.bulk_create(documents, batch_size=500)
     SearchName.objects.bulk_create(names)
     for name in names:
         vocabulary.update(word[:100] for word in name.normalized.split() if len(word) >= 4)

@@ -1,35 +1,39 @@
 """The PostgreSQL search engine: a weighted tsvector per document with a GIN index
 (title/aliases A, definition/TL;DR B, key points C, body D), ranked with ts_rank."""
 
+import functools
 import json
-from contextlib import contextmanager, nullcontext
+import operator
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
-from django.db.models import F, Func
+from django.db.models import F, Func, Value
 
 from articles.models import SearchDocument
 
 CONFIG = "english"
 
 
-def _unaccent(field):
-    return Func(F(field), function="unaccent")
+def _unaccent(value):
+    return Func(value, function="unaccent")
 
 
-HEAD = (
-    SearchVector(_unaccent("title"), weight="A", config=CONFIG)
-    + SearchVector(_unaccent("aliases"), weight="A", config=CONFIG)
-    + SearchVector(_unaccent("summary"), weight="B", config=CONFIG)
-)
-VECTOR = (
-    HEAD
-    + SearchVector(_unaccent("key_points"), weight="C", config=CONFIG)
-    + SearchVector(_unaccent("body"), weight="D", config=CONFIG)
-)
+def _vector(parts):
+    """A weighted tsvector of (text, weight) pairs; texts are columns (F) or values."""
+    vectors = [
+        SearchVector(_unaccent(text), weight=weight, config=CONFIG) for text, weight in parts
+    ]
+    return functools.reduce(operator.add, vectors)
+
+
+HEAD_PARTS = (("title", "A"), ("aliases", "A"), ("summary", "B"))
+ALL_PARTS = (*HEAD_PARTS, ("key_points", "C"), ("body", "D"))
 # Above this many matches, only title/alias/summary matches are ranked by relevance
 # (ranking on the whole vector reads each large tsvector).
 RANK_ALL = 500
+# The GIN indexes the search reads (created by migrations 0005 and 0006).
+GIN_TABLES = ("articles_searchdocument", "articles_searchname")
 
 
 @contextmanager
@@ -42,20 +46,44 @@ def session():
         yield
 
 
+@contextmanager
 def bulk_writes():
-    """Nothing to lift: the vectors are computed once, after the rows are written."""
-    return nullcontext()
+    """For rebuilding everything: drop the GIN indexes while the tables are refilled and
+    build them again afterwards, in one pass each (far faster than growing them row by
+    row, and they come out compact, with no pending list to scan)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+            "AND indexdef LIKE '%%USING gin%%'",
+            [list(GIN_TABLES)],
+        )
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        yield
+        # Check the deferred foreign keys of the new rows now: PostgreSQL won't build an
+        # index on a table with checks pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("ANALYZE articles_searchdocument, articles_searchname")
 
 
-def update_vectors(article_ids=None):
-    """Recompute the stored tsvectors of the given documents (all when None)."""
-    documents = SearchDocument.objects.all()
-    if article_ids is not None:
-        documents = documents.filter(pk__in=article_ids)
-    documents.update(search_vector=VECTOR, head_vector=HEAD)
-    if article_ids is None:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE articles_searchdocument, articles_searchname")
+def vectors(fields):
+    """The stored tsvectors of a document with these field values, to save with it."""
+    return {
+        "search_vector": _vector((Value(fields[name]), weight) for name, weight in ALL_PARTS),
+        "head_vector": _vector((Value(fields[name]), weight) for name, weight in HEAD_PARTS),
+    }
+
+
+def update_vectors(article_ids):
+    """Recompute the stored tsvectors of the given documents from their columns."""
+    SearchDocument.objects.filter(pk__in=article_ids).update(
+        search_vector=_vector((F(name), weight) for name, weight in ALL_PARTS),
+        head_vector=_vector((F(name), weight) for name, weight in HEAD_PARTS),
+    )
 
 
 def tsquery(words, *, any_word=False, prefix_last=False, weights=""):
@@ -101,7 +129,11 @@ def rank(words, *, any_word, prefix_last, now, limit):
         tsquery(words, prefix_last=prefix_last, weights="AB"),
     ]
     estimate = _estimated_matches(query)
-    many = estimate > RANK_ALL or _count_up_to(query, RANK_ALL + 1) > RANK_ALL
+    # Words missing from the statistics' list of common words are rare (the list holds
+    # every word in more than about 0.1% of entries): a small estimate needs no count.
+    many = estimate > RANK_ALL or (
+        estimate > RANK_ALL / 5 and _count_up_to(query, RANK_ALL + 1) > RANK_ALL
+    )
     candidates = "AND (d.head_vector @@ t2.q OR d.head_vector @@ t3.q)" if many else ""
     # With any word, a head match implies a match: skip reading the large vectors.
     matching = "TRUE" if many and any_word else "d.search_vector @@ q.q"
@@ -131,23 +163,20 @@ def rank(words, *, any_word, prefix_last, now, limit):
         cursor.execute(sql, params)
         ranked = [(row[0], row[1]) for row in cursor.fetchall()]
         if many and len(ranked) < limit:
-            # With words in most entries, walk the primary key backwards checking documents
-            # until enough match (about `limit` rows); otherwise the index is faster.
-            walk = estimate > 10 * limit and _count_up_to(query, 10 * limit + 1) > 10 * limit
-            cursor.execute(f"SET LOCAL enable_bitmapscan = {'off' if walk else 'on'}")
+            # Entries matching only in their body: the first `limit` the index yields, in
+            # table order (ordering all matches would read every one of them), shown
+            # newest first.
             cursor.execute(
-                f"""SELECT newest.id FROM (
+                f"""SELECT found.id FROM (
                         SELECT article_id AS id FROM articles_searchdocument
-                        WHERE search_vector @@ to_tsquery(%s, %s)
-                        ORDER BY article_id DESC LIMIT %s) AS newest
-                    JOIN articles_article a ON a.id = newest.id
+                        WHERE search_vector @@ to_tsquery(%s, %s) LIMIT %s) AS found
+                    JOIN articles_article a ON a.id = found.id
                     WHERE {visible}""",
                 [CONFIG, query, limit, now],
             )
-            newest = cursor.fetchall()
-            cursor.execute("SET LOCAL enable_bitmapscan = on")
             seen = {article_id for article_id, _ in ranked}
-            ranked += [(row[0], 4) for row in newest if row[0] not in seen]
+            rest = sorted((row[0] for row in cursor.fetchall() if row[0] not in seen), reverse=True)
+            ranked += [(article_id, 4) for article_id in rest]
     return ranked[:limit]
 
 
@@ -175,20 +204,50 @@ def unknown_words(words, *, prefix_last):
     return [word for (word, _), exists in zip(rare, found, strict=True) if not exists]
 
 
+def unnamed(words):
+    """The words no title or alias contains, as sqlite.unnamed(), in one statement: name
+    posting lists are short, so no estimate is needed first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT w FROM unnest(%s::text[]) AS w WHERE NOT EXISTS ("
+            " SELECT 1 FROM articles_searchname n WHERE to_tsvector('simple'::regconfig, "
+            " n.normalized) @@ to_tsquery('simple', w))",
+            [list(words)],
+        )
+        missing = {row[0] for row in cursor.fetchall()}
+    return [word for word in words if word in missing]
+
+
 def suggest(words, *, now, limit):
+    """Rows as in sqlite.suggest(): names containing every word (the last as a prefix)."""
     query = " ".join(words)
-    sql = """
+    select = """
         SELECT n.article_id, n.name, n.is_title, a.title, a.slug, c.name
-        FROM articles_searchname n
+        FROM {source}
         JOIN articles_article a ON a.id = n.article_id
         JOIN articles_category c ON c.id = a.category_id
-        WHERE to_tsvector('simple'::regconfig, n.normalized) @@ to_tsquery('simple', %s)
-          AND a.status = 'published' AND a.published_at <= %s
+        WHERE {condition} AND a.status = 'published' AND a.published_at <= %s
         ORDER BY left(n.normalized, %s) = %s DESC, n.is_title DESC, a.view_count DESC,
                  length(n.normalized), n.id
         LIMIT %s
     """
-    params = [tsquery(words, prefix_last=True), now, len(query), query, limit]
+    if len(query) < 3:
+        # One or two letters: the 200 shortest names starting with them, from the B-tree
+        # (pattern ops) on `normalized`; a word-prefix search would match a large share
+        # of all names.
+        pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        sql = select.format(
+            source="(SELECT * FROM articles_searchname WHERE normalized LIKE %s"
+            " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n",
+            condition="TRUE",
+        )
+        params = [pattern, now, len(query), query, limit]
+    else:
+        sql = select.format(
+            source="articles_searchname n",
+            condition="to_tsvector('simple'::regconfig, n.normalized) @@ to_tsquery('simple', %s)",
+        )
+        params = [tsquery(words, prefix_last=True), now, len(query), query, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -113,6 +113,20 @@ def unknown_words(words, *, prefix_last):
     return [word for word, exists in zip(words, found, strict=True) if not exists]
 
 
+def unnamed(words):
+    """The words no title or alias contains (for spelling candidates, which come from
+    the vocabulary of names: a word whose entries are gone is no candidate)."""
+    checks = ", ".join(
+        ["EXISTS (SELECT 1 FROM articles_searchname_fts WHERE articles_searchname_fts MATCH %s)"]
+        * len(words)
+    )
+    params = [match_expression([word], prefix_last=False) for word in words]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {checks}", params)
+        found = cursor.fetchone()
+    return [word for word, exists in zip(words, found, strict=True) if not exists]
+
+
 def suggest(words, *, now, limit):
     """Names (titles and aliases) containing every word, the last one as a prefix, of
     visible entries: names that start with the query first, then titles, then popular
@@ -171,5 +185,10 @@ def bulk_writes():
             cursor.execute(sql)
 
 
-def update_vectors(article_ids=None):
+def vectors(fields):
+    """Nothing to store beside the text: FTS5 indexes the documents' columns."""
+    return {}
+
+
+def update_vectors(article_ids):
     """Nothing to do: FTS5 follows the documents table through triggers."""
