@@ -113,6 +113,7 @@ def main():
         DJANGO_SECRET_KEY="bench",
         DJANGO_ALLOWED_HOSTS="testserver",
         KB_SITE_URL="http://testserver",
+        DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_DEBUG="0",
     )
     import django

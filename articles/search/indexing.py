@@ -92,8 +92,11 @@ def index_key_points(article_id):
 @transaction.atomic
 def rebuild(batch_size=2000, progress=None):
     """Rebuild every search table from the content. Returns the number of entries indexed."""
-    with current_engine().bulk_writes():
-        return _refill(batch_size, progress)
+    engine = current_engine()
+    with engine.bulk_writes():
+        count = _refill(batch_size, progress)
+        engine.update_vectors()  # all at once, in the database
+    return count
 
 
 def _refill(batch_size, progress):
@@ -124,13 +127,12 @@ def _refill(batch_size, progress):
 
 
 def _index_batch(articles, key_points, vocabulary):
-    documents, names, engine = [], [], current_engine()
+    documents, names = [], []
     for article in articles:
         points = _plain("\n".join(key_points.get(article.pk, [])))
-        fields = document_fields(article, points)
-        documents.append(SearchDocument(article_id=article.pk, **fields, **engine.vectors(fields)))
+        documents.append(SearchDocument(article_id=article.pk, **document_fields(article, points)))
         names.extend(names_of(article))
-    SearchDocument.objects.bulk_create(documents, batch_size=500)
+    SearchDocument.objects.bulk_create(documents)
     SearchName.objects.bulk_create(names)
     for name in names:
         vocabulary.update(word[:100] for word in name.normalized.split() if len(word) >= 4)

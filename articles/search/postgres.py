@@ -78,9 +78,13 @@ def vectors(fields):
     }
 
 
-def update_vectors(article_ids):
-    """Recompute the stored tsvectors of the given documents from their columns."""
-    SearchDocument.objects.filter(pk__in=article_ids).update(
+def update_vectors(article_ids=None):
+    """Recompute the stored tsvectors of the given documents (all when None) from their
+    columns."""
+    documents = SearchDocument.objects.all()
+    if article_ids is not None:
+        documents = documents.filter(pk__in=article_ids)
+    documents.update(
         search_vector=_vector((F(name), weight) for name, weight in ALL_PARTS),
         head_vector=_vector((F(name), weight) for name, weight in HEAD_PARTS),
     )

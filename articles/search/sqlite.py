@@ -190,5 +190,5 @@ def vectors(fields):
     return {}
 
 
-def update_vectors(article_ids):
+def update_vectors(article_ids=None):
     """Nothing to do: FTS5 follows the documents table through triggers."""
