@@ -41,12 +41,19 @@ def document_fields(article, key_points_text):
 
 
 def names_of(article):
-    names = [(article.title, True)] + [(alias, False) for alias in article.alias_list]
-    return [
-        SearchName(article=article, name=name[:200], normalized=normalized[:200], is_title=is_title)
-        for name, is_title in names
-        if (normalized := normalize(name))
-    ]
+    """The entry's title and aliases, each normalised form once (aliases "AA" and "A.A."
+    are one name)."""
+    names, seen = [], set()
+    for name, is_title in [(article.title, True)] + [(a, False) for a in article.alias_list]:
+        normalized = normalize(name)[:200]
+        if normalized and (normalized, is_title) not in seen:
+            seen.add((normalized, is_title))
+            names.append(
+                SearchName(
+                    article=article, name=name[:200], normalized=normalized, is_title=is_title
+                )
+            )
+    return names
 
 
 def _add_vocabulary(names):
@@ -92,11 +99,8 @@ def index_key_points(article_id):
 @transaction.atomic
 def rebuild(batch_size=2000, progress=None):
     """Rebuild every search table from the content. Returns the number of entries indexed."""
-    engine = current_engine()
-    with engine.bulk_writes():
-        count = _refill(batch_size, progress)
-        engine.update_vectors()  # all at once, in the database
-    return count
+    with current_engine().bulk_writes():
+        return _refill(batch_size, progress)
 
 
 def _refill(batch_size, progress):
@@ -122,7 +126,8 @@ def _refill(batch_size, progress):
             if progress:
                 progress(count)
     count += _index_batch(batch, key_points, vocabulary)
-    _insert_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
+    # Each (key, word) pair once: the vocabulary is a set and typo_keys() returns a set.
+    current_engine().copy_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
     return count
 
 
@@ -130,9 +135,9 @@ def _index_batch(articles, key_points, vocabulary):
     documents, names = [], []
     for article in articles:
         points = _plain("\n".join(key_points.get(article.pk, [])))
-        documents.append(SearchDocument(article_id=article.pk, **document_fields(article, points)))
+        documents.append({"article_id": article.pk, **document_fields(article, points)})
         names.extend(names_of(article))
-    SearchDocument.objects.bulk_create(documents)
+    current_engine().insert_documents(documents)
     SearchName.objects.bulk_create(names)
     for name in names:
         vocabulary.update(word[:100] for word in name.normalized.split() if len(word) >= 4)

@@ -4,6 +4,8 @@ from contextlib import contextmanager, nullcontext
 
 from django.db import connection
 
+from articles.models import SearchDocument
+
 # bm25 weights per FTS column: title, aliases, summary (definition + TL;DR), key points, body.
 WEIGHTS = "10.0, 10.0, 4.0, 2.0, 1.0"
 TITLE_COLUMNS = "{title aliases}"
@@ -183,6 +185,17 @@ def bulk_writes():
             cursor.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
         for _, sql in triggers:
             cursor.execute(sql)
+
+
+def insert_documents(documents):
+    """Add documents (dicts of SearchDocument fields); FTS5 is rebuilt from them after."""
+    SearchDocument.objects.bulk_create(SearchDocument(**fields) for fields in documents)
+
+
+def copy_typo_keys(pairs):
+    """Fill the (emptied) spelling table: plain INSERTs are fast in-process."""
+    with connection.cursor() as cursor:
+        cursor.executemany("INSERT INTO articles_searchtypokey (key, word) VALUES (%s, %s)", pairs)
 
 
 def vectors(fields):
