@@ -15,7 +15,8 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 # .secret-key, git-ignored) and loopback hosts, unless the environment already sets them.
 LOCAL_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}" \
-	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}"
+	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}" \
+	DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}"
 MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 

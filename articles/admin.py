@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from reversion.admin import VersionAdmin
 
 from .models import Article, Category, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect
 
@@ -47,7 +48,7 @@ class RemovedArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(VersionAdmin):
     list_display = ("name", "slug", "order", "entry_count")
     list_editable = ("order",)
     search_fields = ("name",)
@@ -62,7 +63,11 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(VersionAdmin):
+    """Every save and delete is kept as a revision (django-reversion) with its author:
+    "History" compares and restores earlier versions, "Recover deleted entries" brings a
+    deleted entry back with its key points and quotes."""
+
     list_display = ("title", "category", "status", "view_count", "updated_at")
     list_filter = ("status", "category")
     list_select_related = ("category",)
@@ -77,7 +82,7 @@ class ArticleAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
             # Room to write: a body is several hundred words of Markdown.
-            kwargs["widget"] = forms.Textarea(attrs={"rows": 24, "style": "width: 95%"})
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     fieldsets = (

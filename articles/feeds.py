@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from .metadata import DEFAULT_DESCRIPTION, absolute_url
 from .models import Article
@@ -39,8 +40,9 @@ class RecentEntriesFeed(Feed):
         return article.title
 
     def item_description(self, article):
-        # Plain text: the feed generator escapes it.
-        return article.definition
+        # Atom marks descriptions as HTML, and readers render them: the definition is
+        # plain text, so it is escaped here (and once more by the XML writer).
+        return escape(article.definition)
 
     def item_link(self, article):
         return absolute_url(article.get_absolute_url())

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 
 class CategoryManager(models.Manager):
+    # Fixtures refer to categories by slug. (There is no natural_key(): backups made with
+    # --natural-primary keep primary keys, which revisions refer to.)
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -39,9 +41,6 @@ class Category(models.Model):
     def get_absolute_url(self):
         return reverse("articles:category", args=[self.slug])
 
-    def natural_key(self):
-        return (self.slug,)
-
 
 def published_q(prefix=""):
     """The one definition of "visible to the public": published, and its time has come.
@@ -61,6 +60,7 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+    # Fixtures refer to related entries by slug (see CategoryManager).
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -141,9 +141,6 @@ class Article(models.Model):
     @property
     def is_public(self):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
-
-    def natural_key(self):
-        return (self.slug,)
 
     @property
     def alias_list(self):
@@ -241,17 +238,41 @@ class SearchDocument(models.Model):
         return self.title
 
 
+class SearchNameManager(models.Manager):
+    def get_by_natural_key(self, article_id, normalized, is_title):
+        return self.get(article_id=article_id, normalized=normalized, is_title=is_title)
+
+
 class SearchName(models.Model):
     """A title or alias, normalised (lower case, no accents, no punctuation): exact matches,
-    autocomplete suggestions and "did you mean" all look names up here."""
+    autocomplete suggestions and "did you mean" all look names up here.
+
+    Natural keys let a backup restore match the rows that indexing has just created."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="search_names")
     name = models.CharField(max_length=200)
     normalized = models.CharField(max_length=200, db_index=True)
     is_title = models.BooleanField(default=False)
 
+    objects = SearchNameManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "normalized", "is_title"], name="searchname_unique"
+            )
+        ]
+
     def __str__(self):
         return self.name
+
+    def natural_key(self):
+        return (self.article_id, self.normalized, self.is_title)
+
+
+class SearchTypoKeyManager(models.Manager):
+    def get_by_natural_key(self, key, word):
+        return self.get(key=key, word=word)
 
 
 class SearchTypoKey(models.Model):
@@ -263,8 +284,13 @@ class SearchTypoKey(models.Model):
     key = models.CharField(max_length=100)
     word = models.CharField(max_length=100)
 
+    objects = SearchTypoKeyManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "word"], name="typokey_unique")]
 
     def __str__(self):
         return f"{self.key} → {self.word}"
+
+    def natural_key(self):
+        return (self.key, self.word)

@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from . import conditional, metadata
 from .counting import is_reader_view, record_view
@@ -21,6 +22,7 @@ def _categories_with_counts():
     return Category.objects.annotate(article_count=Count("articles", filter=published))
 
 
+@require_safe
 def home(request):
     published = Article.objects.published().select_related("category")
     context = {
@@ -33,6 +35,7 @@ def home(request):
     return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
 
 
+@require_safe
 def term_index(request):
     validators = conditional.for_list()
     if not_modified := conditional.not_modified(request, validators):
@@ -45,6 +48,7 @@ def term_index(request):
     return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
+@require_safe
 def category_detail(request, slug):
     category = Category.objects.filter(slug=slug).first()
     if category is None:
@@ -64,6 +68,7 @@ def category_detail(request, slug):
     return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
+@require_safe
 def article_detail(request, slug):
     published = Article.objects.published()
     article = (
@@ -116,6 +121,7 @@ def _moved_or_gone(request, slug):
     return render(request, "articles/article_removed.html", context, status=410)
 
 
+@require_safe
 def search_results(request):
     results = search(request.GET.get("q", ""))
     page, hits = None, []
@@ -139,6 +145,7 @@ def search_results(request):
     return render(request, "articles/search_results.html", context)
 
 
+@require_safe
 def search_suggestions(request):
     query, results = suggest(request.GET.get("q", ""))
     response = JsonResponse({"query": query, "results": results})

@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("KB_SITE_URL", "https://glossary.example.org")
+# The test client speaks plain HTTP (the production HTTPS settings are tested on their own).
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 
 from knowledgebase.settings import *  # noqa: E402,F403
 

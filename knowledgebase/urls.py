@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from articles import crawlers
+from articles import crawlers, health
 from articles.feeds import RecentEntriesFeed
 from articles.sitemaps import sitemap_section, sitemap_xml
 
@@ -9,8 +10,10 @@ admin.site.site_header = "Glossary administration"
 admin.site.site_title = "Glossary admin"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", crawlers.robots_txt, name="robots"),
+    path("healthz", health.healthz, name="healthz"),
+    path(".well-known/security.txt", crawlers.security_txt, name="security-txt"),
     path("sitemap.xml", sitemap_xml, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap-section"),
     path("feed/", RecentEntriesFeed(), name="feed"),

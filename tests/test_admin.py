@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from articles.models import Article
+from tests.forms import article_form_data
 
 
 @pytest.fixture
@@ -39,31 +40,17 @@ def test_changelist_loads_with_columns_search_and_filters(editor_client, make_ar
 
 
 def _change_form_data(article, **overrides):
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "category": article.category_id,
-        "aliases": article.aliases,
-        "definition": article.definition,
-        "tldr": article.tldr,
-        "body": article.body,
-        "status": article.status,
-        "published_at_0": article.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": article.published_at.strftime("%H:%M:%S"),
+    """The entry with one new key point and one new quote."""
+    new_rows = {
         "key_points-TOTAL_FORMS": "1",
-        "key_points-INITIAL_FORMS": "0",
         "key_points-0-text": "A new key point.",
         "key_points-0-order": "1",
         "quotes-TOTAL_FORMS": "1",
-        "quotes-INITIAL_FORMS": "0",
         "quotes-0-text": "A new quote.",
         "quotes-0-attribution": "Addiction medicine physician",
         "quotes-0-order": "1",
-        "old_slugs-TOTAL_FORMS": "0",
-        "old_slugs-INITIAL_FORMS": "0",
     }
-    data.update(overrides)
-    return data
+    return article_form_data(article, **new_rows | overrides)
 
 
 def test_editor_changes_an_entry_and_the_page_shows_it(editor_client, client, make_article):

@@ -1,0 +1,21 @@
+"""Form data for the admin's entry change form, as a browser would post it."""
+
+
+def article_form_data(article, **overrides):
+    """The entry as it is, with no inline rows; `overrides` change fields or add rows."""
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "category": article.category_id,
+        "aliases": article.aliases,
+        "definition": article.definition,
+        "tldr": article.tldr,
+        "body": article.body,
+        "status": article.status,
+        "published_at_0": article.published_at.strftime("%Y-%m-%d"),
+        "published_at_1": article.published_at.strftime("%H:%M:%S"),
+    }
+    for inline in ("key_points", "quotes", "old_slugs"):
+        data |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"}
+    data.update(overrides)
+    return data
