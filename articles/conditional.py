@@ -49,8 +49,9 @@ class Validators:
         return cls(etag=etag, last_modified=last_modified or EPOCH)
 
 
-def for_article(article):
-    """An entry's page shows the entry, its category and its related entries."""
+def for_article(article, glossary_version=()):
+    """An entry's page shows the entry, its category, its related entries and links to
+    the entries it mentions (`glossary_version`, see linking.py)."""
     related = sorted((r.pk, r.updated_at.isoformat()) for r in article.related.all())
     changed = [article.updated_at, article.category.updated_at]
     changed += [r.updated_at for r in article.related.all()]
@@ -59,6 +60,7 @@ def for_article(article):
         article.updated_at.isoformat(),
         article.category.updated_at.isoformat(),
         related,
+        glossary_version,
         last_modified=max(changed),
     )
 

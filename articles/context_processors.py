@@ -4,5 +4,10 @@ from .metadata import DEFAULT_DESCRIPTION
 
 
 def site(request):
-    """The site's public name and default description, for every template."""
-    return {"site_name": settings.SITE_NAME, "default_description": DEFAULT_DESCRIPTION}
+    """Site-wide names, numbers and addresses every template may show."""
+    return {
+        "site_name": settings.SITE_NAME,
+        "default_description": DEFAULT_DESCRIPTION,
+        "emergency_number": settings.EMERGENCY_NUMBER,
+        "quick_exit_url": settings.QUICK_EXIT_URL,
+    }

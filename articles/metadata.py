@@ -195,3 +195,12 @@ def for_search(query, page=None):
 
 def for_error(title):
     return PageMeta(name=title, indexable=False)
+
+
+def for_help():
+    return PageMeta(
+        name="Need help now?",
+        description="Free, confidential help, any time: call or text 988, SAMHSA’s "
+        "National Helpline 1-800-662-4357, or 911 in an emergency.",
+        path=reverse("articles:help"),
+    )

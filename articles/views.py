@@ -1,5 +1,8 @@
-"""Reader pages: home, the A–Z index, category pages, term pages and search results."""
+"""Reader pages: home, the A–Z index, category pages, term pages, search results and help."""
 
+import re
+
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
@@ -7,7 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from . import conditional, metadata
+from . import conditional, linking, metadata, reading
 from .counting import is_reader_view, record_view
 from .index import group_by_letter
 from .models import Article, Category, RemovedArticle
@@ -87,12 +90,58 @@ def article_detail(request, slug):
         return _moved_or_gone(request, slug)
     if is_reader_view(request):
         record_view(article)  # a revalidated (304) read is a read too
-    validators = conditional.for_article(article)
+    glossary = linking.current_glossary()
+    # Cross-links change with other entries: the glossary's version is part of the page's.
+    validators = conditional.for_article(article, glossary.version)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
-    context = {"article": article, "meta": metadata.for_article(article)}
+    key_points = [point.text for point in article.key_points.all()]
+    context = {
+        "article": article,
+        "meta": metadata.for_article(article),
+        "definition_html": linking.link_text(article.definition, article.pk, glossary),
+        "body_html": linking.link_html(article.body_html, article.pk, glossary),
+        "contents": reading.table_of_contents(article.body_html),
+        "reading_minutes": reading.reading_minutes(
+            article.definition, article.tldr, *key_points, article.body_html
+        ),
+    }
     response = render(request, "articles/article_detail.html", context)
     return conditional.finish(request, response, validators)
+
+
+@require_safe
+def help_page(request):
+    """ "Need help now?": crisis lines with tap-to-call and tap-to-text links."""
+    lines = [
+        {
+            **line,
+            "call_uri": "tel:" + re.sub(r"[^0-9+]", "", line.get("call", "")),
+            "text_uri": "sms:" + re.sub(r"[^0-9+]", "", line.get("text", "")),
+        }
+        for line in settings.CRISIS_LINES
+    ]
+    context = {"lines": lines, "meta": metadata.for_help()}
+    response = render(request, "articles/help.html", context)
+    return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
+
+
+@require_safe
+def article_preview(request, slug):
+    """A public entry's title and definition, for the previews of links to it."""
+    article = (
+        Article.objects.published().filter(slug=slug).only("title", "slug", "definition").first()
+    )
+    if article is None:
+        raise Http404("No such entry.")
+    response = JsonResponse(
+        {
+            "title": article.title,
+            "definition": article.definition,
+            "url": article.get_absolute_url(),
+        }
+    )
+    return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
 
 
 def _moved(request, path):

@@ -5,6 +5,7 @@ DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS: there is no insecure fallback in pro
 `make run` supplies local values for both (see the Makefile and README).
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -170,6 +171,34 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 SECURITY_CONTACT = os.environ.get(
     "KB_SECURITY_CONTACT", f"mailto:security@{urlsplit(SITE_URL).hostname}"
 )
+
+# "Need help now?": the crisis lines on /help/ (US defaults). Operators elsewhere replace
+# them with KB_CRISIS_LINES, a JSON list of objects with "name", "description" and any of
+# "call", "text" (numbers as dialled) and "url".
+CRISIS_LINES = json.loads(os.environ.get("KB_CRISIS_LINES", "null")) or [
+    {
+        "name": "988 Suicide & Crisis Lifeline",
+        "description": "Call or text 988 to talk with a trained crisis counselor, "
+        "any time, day or night. Free and confidential.",
+        "call": "988",
+        "text": "988",
+    },
+    {
+        "name": "SAMHSA’s National Helpline",
+        "description": "Free, confidential treatment referral and information about "
+        "substance use and mental health, 24/7, 365 days a year, in English and Spanish.",
+        "call": "1-800-662-4357",
+    },
+    {
+        "name": "Emergency services",
+        "description": "If someone may be overdosing, is not breathing or is in danger "
+        "right now, call 911.",
+        "call": "911",
+    },
+]
+EMERGENCY_NUMBER = os.environ.get("KB_EMERGENCY_NUMBER", "911")
+# "Leave this site" goes here: a neutral page, opened in place of this one.
+QUICK_EXIT_URL = os.environ.get("KB_QUICK_EXIT_URL", "https://www.bbc.com/weather")
 
 # The public name of the site, used in page titles and the header.
 SITE_NAME = os.environ.get("KB_SITE_NAME", "Recovery Glossary")
