@@ -68,13 +68,15 @@ class ArticleAdmin(VersionAdmin):
     "History" compares and restores earlier versions, "Recover deleted entries" brings a
     deleted entry back with its key points and quotes."""
 
-    list_display = ("title", "category", "status", "view_count", "updated_at")
+    list_display = (
+        "title", "category", "status", "view_count", "helpful_yes", "helpful_no", "updated_at"
+    )  # fmt: skip
     list_filter = ("status", "category")
     list_select_related = ("category",)
     search_fields = ("title", "aliases", "definition")
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "related")
-    readonly_fields = ("view_count", "created_at", "updated_at")
+    readonly_fields = ("view_count", "helpful_yes", "helpful_no", "created_at", "updated_at")
     date_hierarchy = "updated_at"
     inlines = (KeyPointInline, ExpertQuoteInline, OldSlugInline)
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4})}}
@@ -91,5 +93,8 @@ class ArticleAdmin(VersionAdmin):
         ("Body", {"fields": ("body",)}),
         ("Related terms", {"fields": ("related",)}),
         ("Publishing", {"fields": ("status", "published_at")}),
-        ("Statistics", {"fields": ("view_count", "created_at", "updated_at")}),
+        (
+            "Statistics",
+            {"fields": ("view_count", "helpful_yes", "helpful_no", "created_at", "updated_at")},
+        ),
     )

@@ -49,9 +49,9 @@ class Validators:
         return cls(etag=etag, last_modified=last_modified or EPOCH)
 
 
-def for_article(article, glossary_version=()):
+def for_article(article, *page_state):
     """An entry's page shows the entry, its category, its related entries and links to
-    the entries it mentions (`glossary_version`, see linking.py)."""
+    the entries it mentions; `page_state` adds what else the page depends on."""
     related = sorted((r.pk, r.updated_at.isoformat()) for r in article.related.all())
     changed = [article.updated_at, article.category.updated_at]
     changed += [r.updated_at for r in article.related.all()]
@@ -60,7 +60,7 @@ def for_article(article, glossary_version=()):
         article.updated_at.isoformat(),
         article.category.updated_at.isoformat(),
         related,
-        glossary_version,
+        *page_state,
         last_modified=max(changed),
     )
 

@@ -93,6 +93,9 @@ class Article(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
     view_count = models.PositiveIntegerField(default=0)
+    # "Was this helpful?" answers; changed only with F() updates (articles/feedback.py).
+    helpful_yes = models.PositiveIntegerField("helpful", default=0, editable=False)
+    helpful_no = models.PositiveIntegerField("not helpful", default=0, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
         default=timezone.now, help_text="The entry is public from this time on, once published."

@@ -5,12 +5,18 @@ import re
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from . import conditional, linking, metadata, reading
+from . import conditional, feedback, linking, metadata, reading
 from .counting import is_reader_view, record_view
 from .index import group_by_letter
 from .models import Article, Category, RemovedArticle
@@ -91,8 +97,10 @@ def article_detail(request, slug):
     if is_reader_view(request):
         record_view(article)  # a revalidated (304) read is a read too
     glossary = linking.current_glossary()
-    # Cross-links change with other entries: the glossary's version is part of the page's.
-    validators = conditional.for_article(article, glossary.version)
+    answered = article.pk in feedback.answered(request)
+    # Cross-links change with other entries (the glossary's version), and the feedback
+    # form with the reader's answer: both are part of the page's validators.
+    validators = conditional.for_article(article, glossary.version, answered)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
     key_points = [point.text for point in article.key_points.all()]
@@ -102,12 +110,29 @@ def article_detail(request, slug):
         "definition_html": linking.link_text(article.definition, article.pk, glossary),
         "body_html": linking.link_html(article.body_html, article.pk, glossary),
         "contents": reading.table_of_contents(article.body_html),
+        "answered": answered,
+        "thanked": request.GET.get("feedback") == "thanks",
         "reading_minutes": reading.reading_minutes(
             article.definition, article.tldr, *key_points, article.body_html
         ),
     }
     response = render(request, "articles/article_detail.html", context)
     return conditional.finish(request, response, validators)
+
+
+@require_POST
+def article_feedback(request, slug):
+    """The "Was this helpful?" form (CSRF-protected): count, then back to the entry."""
+    article = Article.objects.published().filter(slug=slug).only("pk", "slug").first()
+    if article is None:
+        raise Http404("No such entry.")
+    answer = request.POST.get("helpful")
+    if answer not in {"yes", "no"}:
+        return HttpResponseBadRequest("Answer “yes” or “no”.")
+    response = HttpResponseRedirect(f"{article.get_absolute_url()}?feedback=thanks#feedback")
+    response.status_code = 303  # see the entry again, with a GET
+    feedback.record(request, response, article, helpful=answer == "yes")
+    return response
 
 
 @require_safe

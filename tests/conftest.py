@@ -4,6 +4,7 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -112,3 +113,9 @@ def demo(django_db_setup, django_db_blocker):
         Article.objects.all().delete()
         Category.objects.all().delete()
         RemovedArticle.objects.all().delete()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (feedback memory, throttles)."""
+    cache.clear()

@@ -1,0 +1,54 @@
+""" "Was this helpful?": one answer per reader and entry, counted atomically.
+
+A reader's answers are remembered in a signed cookie, and (for readers who clear their
+cookies) their address is remembered in the cache for a day."""
+
+import hashlib
+
+from django.core import signing
+from django.core.cache import cache
+from django.db.models import F
+
+from .models import Article
+
+COOKIE = "kb_answered"
+COOKIE_AGE = 365 * 24 * 3600
+REMEMBERED = 200  # entries per cookie, newest kept
+ADDRESS_MEMORY = 24 * 3600
+
+
+def answered(request):
+    """Ids of the entries this browser has answered for."""
+    try:
+        value = request.get_signed_cookie(COOKIE, default="", salt=COOKIE)
+    except signing.BadSignature:
+        return []
+    return [int(part) for part in value.split(",") if part.isdigit()]
+
+
+def _address_key(request, article):
+    address = request.META.get("REMOTE_ADDR", "")
+    return "feedback:" + hashlib.sha256(f"{address}|{article.pk}".encode()).hexdigest()
+
+
+def record(request, response, article, helpful):
+    """Count the answer unless this reader already gave one; remember it either way.
+    Returns whether it was counted."""
+    seen = answered(request)
+    counted = article.pk not in seen and cache.add(
+        _address_key(request, article), 1, ADDRESS_MEMORY
+    )
+    if counted:
+        field = "helpful_yes" if helpful else "helpful_no"
+        Article.objects.filter(pk=article.pk).update(**{field: F(field) + 1})
+    seen = [pk for pk in seen if pk != article.pk][-(REMEMBERED - 1) :] + [article.pk]
+    response.set_signed_cookie(
+        COOKIE,
+        ",".join(map(str, seen)),
+        salt=COOKIE,
+        max_age=COOKIE_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return counted
