@@ -90,6 +90,7 @@ class ArticleAdmin(VersionAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "category", "aliases")}),
         ("Summary", {"fields": ("definition", "tldr")}),
+        ("Person-first language", {"fields": ("stigmatizing_terms", "language_note")}),
         ("Body", {"fields": ("body",)}),
         ("Related terms", {"fields": ("related",)}),
         ("Publishing", {"fields": ("status", "published_at")}),

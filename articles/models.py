@@ -88,6 +88,18 @@ class Article(models.Model):
         help_text="Other names and abbreviations readers use, one per line (e.g. AA).",
     )
     definition = models.TextField(help_text="One paragraph shown under the title.")
+    stigmatizing_terms = models.TextField(
+        "stigmatizing words",
+        blank=True,
+        help_text="Words that stigmatize people, for which this entry's term is preferred, "
+        "one per line (e.g. addict). Searching for or visiting one of them lands here, "
+        "with the language note.",
+    )
+    language_note = models.TextField(
+        blank=True,
+        help_text="A short, kind note on why the glossary uses this term instead, shown to "
+        "readers who arrive through one of the words above.",
+    )
     tldr = models.TextField("TL;DR", help_text="One sentence that sums the entry up.")
     body = models.TextField(blank=True, help_text="Markdown. Use ## for section headings.")
     body_html = models.TextField(editable=False, blank=True)
@@ -148,6 +160,30 @@ class Article(models.Model):
     @property
     def alias_list(self):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+
+class StigmatizingTermManager(models.Manager):
+    def get_by_natural_key(self, term):
+        return self.get(term=term)
+
+
+class StigmatizingTerm(models.Model):
+    """A stigmatizing word, normalised, and the entry whose term the glossary prefers
+    (kept from Article.stigmatizing_terms by articles/signals.py). The natural key lets a
+    backup restore find the rows saving the entries has just made."""
+
+    term = models.CharField(max_length=200, unique=True)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="stigmatizing_term_index"
+    )
+
+    objects = StigmatizingTermManager()
+
+    def __str__(self):
+        return f"{self.term} → {self.article}"
+
+    def natural_key(self):
+        return (self.term,)
 
 
 class SlugRedirect(models.Model):

@@ -10,6 +10,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 from django.utils import timezone
 
+from . import language
 from .models import Article, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect
 from .rendering import render_markdown
 from .search.indexing import index_article, index_key_points
@@ -25,6 +26,11 @@ def render_body(sender, instance, raw=False, **kwargs):
         if instance.pk
         else None
     )
+
+
+@receiver(post_save, sender=Article)
+def index_stigmatizing_terms(sender, instance, **kwargs):
+    language.sync(instance)
 
 
 @receiver(post_save, sender=Article)

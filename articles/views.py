@@ -14,9 +14,10 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
-from . import conditional, feedback, linking, metadata, reading
+from . import conditional, feedback, language, linking, metadata, reading
 from .counting import is_reader_view, record_view
 from .index import group_by_letter
 from .models import Article, Category, RemovedArticle
@@ -111,6 +112,7 @@ def article_detail(request, slug):
         "body_html": linking.link_html(article.body_html, article.pk, glossary),
         "contents": reading.table_of_contents(article.body_html),
         "answered": answered,
+        "said": language.said_on(article, request.GET.get("said", "")),
         "thanked": request.GET.get("feedback") == "thanks",
         "reading_minutes": reading.reading_minutes(
             article.definition, article.tldr, *key_points, article.body_html
@@ -188,6 +190,9 @@ def _moved_or_gone(request, slug):
     )
     if current:
         return _moved(request, reverse("articles:detail", args=[current]))
+    if preferred := language.preferred_for_slug(slug):
+        url = reverse("articles:detail", args=[preferred.slug])
+        return HttpResponseRedirect(f"{url}?{urlencode({'said': slug.replace('-', ' ')})}")
     removed = RemovedArticle.objects.filter(slug=slug).first()
     if removed is None:
         raise Http404("No such entry.")
@@ -198,6 +203,10 @@ def _moved_or_gone(request, slug):
 @require_safe
 def search_results(request):
     results = search(request.GET.get("q", ""))
+    preferred = language.preferred_for(results.query)
+    if preferred is not None:  # the preferred entry first, with its note
+        results.ids = [preferred.pk] + [pk for pk in results.ids if pk != preferred.pk]
+        results.correction = ""
     page, hits = None, []
     if results.ids:
         paginator = Paginator(results.ids, SEARCH_PAGE_SIZE)
@@ -215,6 +224,7 @@ def search_results(request):
         "hits": hits,
         "popular": popular() if not results.ids else None,
         "meta": metadata.for_search(results.query, page),
+        "preferred": preferred,
     }
     return render(request, "articles/search_results.html", context)
 
