@@ -20,7 +20,7 @@ LOCAL_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
 MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: help setup run test lint format superuser clean chromium
+.PHONY: help setup run test lint format superuser clean chromium lighthouse
 
 help:
 	@echo "make run        set up (venv, install, migrate, demo content, static) and serve on http://$(HOST):$(PORT)"
@@ -28,6 +28,7 @@ help:
 	@echo "make test       install test tools and run the whole test suite"
 	@echo "make lint       ruff, Django system checks, missing-migration check"
 	@echo "make superuser  create an admin account"
+	@echo "make lighthouse Lighthouse scores of a term page on the production server"
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -65,6 +66,14 @@ test: $(VENV)/.installed-test chromium $(VNU_JAR)
 # The Nu HTML Checker (needs Java 17+), for the HTML validity tests.
 $(VNU_JAR):
 	npm install --silent --no-audit --no-fund --prefix .tools vnu-jar@26.9.27
+
+# Lighthouse scores of the term page on the production server (bench/lighthouse.py).
+LIGHTHOUSE := .tools/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	npm install --silent --no-audit --no-fund --prefix .tools lighthouse@12.2.3
+
+lighthouse: setup chromium $(LIGHTHOUSE)
+	$(BIN)/python bench/lighthouse.py
 
 # Browser tests drive the system Chromium (never a downloaded one).
 chromium:
