@@ -171,6 +171,10 @@ def for_article(article):
         "datePublished": article.published_at.isoformat(timespec="seconds"),
         "dateModified": article.updated_at.isoformat(timespec="seconds"),
     }
+    if article.reviewed_at:
+        page["lastReviewed"] = article.reviewed_at.isoformat()
+    if article.reviewed_by:
+        page["reviewedBy"] = {"@type": "Person", "name": article.reviewed_by}
     trail = [
         ("Home", reverse("articles:home")),
         (article.category.name, article.category.get_absolute_url()),

@@ -114,6 +114,15 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    reviewed_by = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Who checked the entry's accuracy, with credentials, e.g. "
+        "“Dr. Ana Ruiz, MD, addiction medicine”.",
+    )
+    reviewed_at = models.DateField("last reviewed", null=True, blank=True)
+    # Content-health warnings (articles/quality.py), stored for the admin list and filter.
+    content_warnings = models.TextField(blank=True, editable=False)
 
     objects = ArticleManager()
 
@@ -235,9 +244,18 @@ class KeyPoint(models.Model):
 
 
 class ExpertQuote(models.Model):
-    """A quote under "Expert Insights"; the attribution names a role or a context."""
+    """A quote under "Expert Insights"; the attribution names a role or a context, and the
+    kind says what expertise speaks, so lived experience and clinical voices both show."""
+
+    class Kind(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        RESEARCHER = "researcher", "Researcher"
+        PEER_SPECIALIST = "peer", "Certified peer specialist"
+        LIVED_EXPERIENCE = "lived", "Person with lived experience"
+        ORGANISATION = "organisation", "Organisation"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLINICIAN)
     text = models.TextField("quote")
     attribution = models.CharField(
         max_length=200, help_text="Who or what speaks, e.g. “Addiction medicine physician”."
@@ -246,9 +264,32 @@ class ExpertQuote(models.Model):
 
     class Meta:
         ordering = ("order", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["clinician", "researcher", "peer", "lived", "organisation"]),
+                name="quote_kind_valid",
+            )
+        ]
 
     def __str__(self):
         return f"{self.text[:60]} — {self.attribution}"
+
+
+class Source(models.Model):
+    """A reference the entry relies on, shown as a numbered list under "Sources"."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    accessed = models.DateField("date accessed", null=True, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("order", "id")
+
+    def __str__(self):
+        return self.title
 
 
 class SearchDocument(models.Model):

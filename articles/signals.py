@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import language
-from .models import Article, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect
+from .models import Article, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect, Source
 from .rendering import render_markdown
 from .search.indexing import index_article, index_key_points
 
@@ -75,8 +75,10 @@ def index_changed_key_point(sender, instance, **kwargs):
 @receiver(post_delete, sender=KeyPoint)
 @receiver(post_save, sender=ExpertQuote)
 @receiver(post_delete, sender=ExpertQuote)
+@receiver(post_save, sender=Source)
+@receiver(post_delete, sender=Source)
 def touch_article(sender, instance, raw=False, **kwargs):
-    """A changed key point or quote changes its entry's page: move the entry's
+    """A changed key point, quote or source changes its entry's page: move the entry's
     last-modified date (not for fixtures, which carry their own dates)."""
     if not raw:
         Article.objects.filter(pk=instance.article_id).update(updated_at=timezone.now())

@@ -86,6 +86,7 @@ def article_detail(request, slug):
         .prefetch_related(
             "key_points",
             "quotes",
+            "sources",
             Prefetch(
                 "related", queryset=published.only("title", "slug", "definition", "updated_at")
             ),

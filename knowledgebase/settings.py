@@ -200,6 +200,9 @@ EMERGENCY_NUMBER = os.environ.get("KB_EMERGENCY_NUMBER", "911")
 # "Leave this site" goes here: a neutral page, opened in place of this one.
 QUICK_EXIT_URL = os.environ.get("KB_QUICK_EXIT_URL", "https://www.bbc.com/weather")
 
+# Entries whose last medical review is older than this are listed as due for review.
+REVIEW_PERIOD_MONTHS = int(os.environ.get("KB_REVIEW_PERIOD_MONTHS", 12))
+
 # The public name of the site, used in page titles and the header.
 SITE_NAME = os.environ.get("KB_SITE_NAME", "Recovery Glossary")
 

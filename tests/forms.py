@@ -15,7 +15,7 @@ def article_form_data(article, **overrides):
         "published_at_0": article.published_at.strftime("%Y-%m-%d"),
         "published_at_1": article.published_at.strftime("%H:%M:%S"),
     }
-    for inline in ("key_points", "quotes", "old_slugs"):
+    for inline in ("key_points", "quotes", "sources", "old_slugs"):
         data |= {f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"}
     data.update(overrides)
     return data

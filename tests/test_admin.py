@@ -48,6 +48,7 @@ def _change_form_data(article, **overrides):
         "quotes-TOTAL_FORMS": "1",
         "quotes-0-text": "A new quote.",
         "quotes-0-attribution": "Addiction medicine physician",
+        "quotes-0-kind": "clinician",
         "quotes-0-order": "1",
     }
     return article_form_data(article, **new_rows | overrides)

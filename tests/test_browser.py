@@ -58,3 +58,27 @@ def test_term_page_shows_icons_and_check_marks(site, page):
     expect(page.locator(".insights h2")).to_contain_text("💬")
     expect(page.locator(".checklist li").first).to_contain_text("✓")
     expect(page.locator(".term__footer")).to_contain_text("views")
+
+
+def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    # (A superuser: transactional tests can't rely on the Editors group migration's rows.)
+    client.force_login(User.objects.create_superuser("chief", password="a-long-password-1"))
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/admin/articles/article/add/")
+    body = page.locator("#id_body")
+    body.press_sequentially("## Coping\n\nBreathe **slowly**", delay=10)
+    preview = page.locator(".markdown-preview__content")
+    expect(preview.locator("h2")).to_have_text("Coping")
+    expect(preview.locator("strong")).to_have_text("slowly")
+    body.press_sequentially(" <script>alert(1)</script> and *rest*", delay=5)
+    expect(preview.locator("em")).to_have_text("rest")
+    assert preview.locator("script").count() == 0
+    context.close()

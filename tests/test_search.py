@@ -158,6 +158,7 @@ def test_index_follows_admin_edits(db, client, editor, make_article):
         "key_points-TOTAL_FORMS": "0", "key_points-INITIAL_FORMS": "0",
         "quotes-TOTAL_FORMS": "0", "quotes-INITIAL_FORMS": "0",
         "old_slugs-TOTAL_FORMS": "0", "old_slugs-INITIAL_FORMS": "0",
+        "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0",
     }  # fmt: skip
     response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
     assert response.status_code == 302

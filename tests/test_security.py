@@ -218,6 +218,7 @@ def test_editor_recovers_a_deleted_entry_with_its_parts(client, editor, make_art
             "quotes-0-article": str(article.pk),
             "quotes-0-text": "Ride it out.",
             "quotes-0-attribution": "Counselor",
+            "quotes-0-kind": "clinician",
             "quotes-0-order": "1",
         },
     )

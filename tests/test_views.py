@@ -91,8 +91,9 @@ def test_term_page_query_count_is_constant(
         entry.key_points.create(text=f"point {n}", order=10 + n)
         entry.quotes.create(text=f"quote {n}", attribution="role", order=10 + n)
     human.get("/terms/peer-support/")  # builds the cross-link names once (linking.py)
-    # The entry, key points, quotes, related entries, the view count, the glossary version.
-    with django_assert_max_num_queries(6):
+    # The entry, key points, quotes, sources, related entries, the view count, the
+    # glossary version.
+    with django_assert_max_num_queries(7):
         response = human.get("/terms/peer-support/")
     assert response.content.decode().count("✓</span>") == 10
 

@@ -1,0 +1,342 @@
+"""Entries as files: one Markdown file per entry with YAML front matter (python-frontmatter),
+plus categories.yaml, for teams that keep content in git.
+
+`export_content` writes them; `import_content` validates every file first (problems are
+reported as `file:line: message`), then creates or updates entries in one transaction,
+leaving unchanged entries alone. View counts and feedback totals are statistics, not
+content: they are neither exported nor overwritten.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+import yaml
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_slug
+from django.db import transaction
+from django.utils.dateparse import parse_date, parse_datetime
+
+from .models import Article, Category, ExpertQuote, KeyPoint, Source
+
+CATEGORIES_FILE = "categories.yaml"
+QUOTE_KINDS = {kind.value for kind in ExpertQuote.Kind}
+REQUIRED = ("title", "slug", "category", "definition", "tldr")
+ENTRY_KEYS = (
+    "title", "slug", "category", "status", "published_at", "aliases", "definition", "tldr",
+    "key_points", "quotes", "related", "sources", "reviewed_by", "reviewed_at",
+    "stigmatizing_terms", "language_note",
+)  # fmt: skip
+TEXT_FIELDS = ("title", "slug", "category", "definition", "tldr", "language_note", "reviewed_by")
+
+
+class ContentError(Exception):
+    """Problems found in the files; nothing was written."""
+
+    def __init__(self, problems):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+# Export
+
+
+def entry_data(article):
+    """An entry's content as plain data (the front matter, and the body)."""
+    data = {
+        "title": article.title,
+        "slug": article.slug,
+        "category": article.category.slug,
+        "status": article.status,
+        "published_at": article.published_at.isoformat(),
+        "aliases": article.alias_list,
+        "definition": article.definition,
+        "tldr": article.tldr,
+        "key_points": [point.text for point in article.key_points.all()],
+        "quotes": [
+            {"text": q.text, "attribution": q.attribution, "kind": q.kind}
+            for q in article.quotes.all()
+        ],
+        "related": sorted(other.slug for other in article.related.all()),
+        "sources": [
+            {
+                "title": s.title,
+                "publisher": s.publisher,
+                "url": s.url,
+                "accessed": s.accessed.isoformat() if s.accessed else None,
+            }
+            for s in article.sources.all()
+        ],
+        "reviewed_by": article.reviewed_by,
+        "reviewed_at": article.reviewed_at.isoformat() if article.reviewed_at else None,
+        "stigmatizing_terms": [
+            line.strip() for line in article.stigmatizing_terms.splitlines() if line.strip()
+        ],
+        "language_note": article.language_note,
+    }
+    return data, article.body
+
+
+def export(directory):
+    """Write every entry (drafts included) and the categories. Returns the entry count."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    categories = [
+        {"name": c.name, "slug": c.slug, "description": c.description, "order": c.order}
+        for c in Category.objects.order_by("order", "name")
+    ]
+    (directory / CATEGORIES_FILE).write_text(
+        yaml.safe_dump(categories, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    articles = Article.objects.select_related("category").prefetch_related(
+        "key_points", "quotes", "sources", "related"
+    )
+    count = 0
+    for article in articles.order_by("slug"):
+        data, body = entry_data(article)
+        post = frontmatter.Post(body, **data)
+        text = frontmatter.dumps(post, sort_keys=False, allow_unicode=True)
+        (directory / f"{article.slug}.md").write_text(text + "\n", encoding="utf-8")
+        count += 1
+    return count
+
+
+# Import
+
+
+@dataclass
+class Plan:
+    categories: list = field(default_factory=list)
+    entries: list = field(default_factory=list)  # (path, data, body)
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+
+
+def _line_of(text, key):
+    """The line of `key:` in a file's front matter (1 when not found)."""
+    match = re.search(rf"^{re.escape(key)}\s*:", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _check_entry(path, text, data, problem):
+    for key in REQUIRED:
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            problem(_line_of(text, key), f"“{key}” is required")
+    for key in TEXT_FIELDS:
+        if key in data and data[key] is not None and not isinstance(data[key], str):
+            problem(_line_of(text, key), f"“{key}” must be text")
+    slug = data.get("slug")
+    if isinstance(slug, str):
+        try:
+            validate_slug(slug)
+            if slug != slug.lower():
+                raise ValidationError("lower case")
+        except ValidationError:
+            problem(_line_of(text, "slug"), "“slug” must be lower-case letters, digits and hyphens")
+        if path.stem != slug:
+            problem(_line_of(text, "slug"), f"the file should be named {slug}.md")
+    if data.get("status", "draft") not in {"draft", "published"}:
+        problem(_line_of(text, "status"), "“status” must be draft or published")
+    published_at = data.get("published_at")
+    if isinstance(published_at, datetime.datetime):
+        data["published_at"] = published_at.isoformat()
+    elif published_at is not None and not (
+        isinstance(published_at, str) and parse_datetime(published_at)
+    ):
+        problem(_line_of(text, "published_at"), "“published_at” must be a date and time")
+    for key in ("aliases", "key_points", "related", "stigmatizing_terms"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problem(_line_of(text, key), f"“{key}” must be a list of texts")
+    for n, quote in enumerate(data.get("quotes") or [], 1):
+        if not isinstance(quote, dict) or not quote.get("text") or not quote.get("attribution"):
+            problem(_line_of(text, "quotes"), f"quote {n} needs a text and an attribution")
+        elif quote.get("kind", "clinician") not in QUOTE_KINDS:
+            problem(
+                _line_of(text, "quotes"),
+                f"quote {n}: kind must be one of {', '.join(sorted(QUOTE_KINDS))}",
+            )
+    for n, source in enumerate(data.get("sources") or [], 1):
+        if not isinstance(source, dict) or not source.get("title"):
+            problem(_line_of(text, "sources"), f"source {n} needs a title")
+            continue
+        if source.get("url"):
+            try:
+                URLValidator()(source["url"])
+            except ValidationError:
+                problem(_line_of(text, "sources"), f"source {n}: not a valid URL")
+        accessed = source.get("accessed")
+        if isinstance(accessed, datetime.date):
+            source["accessed"] = accessed.isoformat()
+        elif accessed and not parse_date(str(accessed)):
+            problem(_line_of(text, "sources"), f"source {n}: “accessed” must be a date")
+    reviewed_at = data.get("reviewed_at")
+    if isinstance(reviewed_at, datetime.date):
+        data["reviewed_at"] = reviewed_at.isoformat()
+    elif reviewed_at and not parse_date(str(reviewed_at)):
+        problem(_line_of(text, "reviewed_at"), "“reviewed_at” must be a date")
+
+
+def plan(directory):
+    """Read and validate every file. Raises ContentError listing every problem."""
+    directory = Path(directory)
+    problems, result = [], Plan()
+    if not directory.is_dir():
+        raise ContentError([f"{directory}: no such directory"])
+    categories_path = directory / CATEGORIES_FILE
+    if categories_path.exists():
+        try:
+            categories = yaml.safe_load(categories_path.read_text(encoding="utf-8")) or []
+            for n, category in enumerate(categories, 1):
+                if (
+                    not isinstance(category, dict)
+                    or not category.get("slug")
+                    or not category.get("name")
+                ):
+                    problems.append(f"{categories_path}:1: category {n} needs a name and a slug")
+                else:
+                    result.categories.append(category)
+        except yaml.YAMLError as error:
+            line = getattr(getattr(error, "problem_mark", None), "line", 0) + 1
+            problems.append(f"{categories_path}:{line}: not valid YAML ({error})")
+    known_categories = {c["slug"] for c in result.categories}
+    known_categories |= set(Category.objects.values_list("slug", flat=True))
+
+    for path in sorted(directory.glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+
+        def problem(line, message, path=path):
+            problems.append(f"{path}:{line}: {message}")
+
+        try:
+            post = frontmatter.loads(text)
+        except Exception as error:  # YAML errors carry the line; anything else is line 1
+            mark = getattr(error, "problem_mark", None)
+            problem((mark.line + 2) if mark else 1, f"front matter is not valid YAML ({error})")
+            continue
+        data = dict(post.metadata)
+        _check_entry(path, text, data, problem)
+        if isinstance(data.get("category"), str) and data["category"] not in known_categories:
+            problem(_line_of(text, "category"), f"no category “{data['category']}”")
+        result.entries.append((path, data, post.content))
+
+    slugs = [data.get("slug") for _, data, _ in result.entries]
+    titles = {}
+    for path, data, _ in result.entries:
+        if slugs.count(data.get("slug")) > 1:
+            problems.append(f"{path}:1: another file has the slug “{data.get('slug')}”")
+        title = str(data.get("title", "")).casefold()
+        if title in titles:
+            problems.append(f"{path}:1: the same title as {titles[title]}")
+        titles[title] = path
+    known_slugs = set(slugs) | set(Article.objects.values_list("slug", flat=True))
+    for path, data, _ in result.entries:
+        text = path.read_text(encoding="utf-8")
+        for other in data.get("related") or []:
+            if other not in known_slugs:
+                problems.append(f"{path}:{_line_of(text, 'related')}: no entry “{other}” to relate")
+    if problems:
+        raise ContentError(problems)
+    return result
+
+
+def _apply_entry(data, body):
+    article = Article.objects.filter(slug=data["slug"]).first() or Article(slug=data["slug"])
+    article.title = data["title"]
+    article.category = Category.objects.get(slug=data["category"])
+    article.status = data.get("status", "draft")
+    if data.get("published_at"):
+        article.published_at = parse_datetime(data["published_at"])
+    article.aliases = "\n".join(data.get("aliases") or [])
+    article.definition = data["definition"]
+    article.tldr = data["tldr"]
+    article.body = body
+    article.reviewed_by = data.get("reviewed_by") or ""
+    article.reviewed_at = parse_date(data["reviewed_at"]) if data.get("reviewed_at") else None
+    article.stigmatizing_terms = "\n".join(data.get("stigmatizing_terms") or [])
+    article.language_note = data.get("language_note") or ""
+    article.full_clean(exclude=["category"])
+    article.save()
+    article.key_points.all().delete()
+    KeyPoint.objects.bulk_create(
+        KeyPoint(article=article, text=text, order=n)
+        for n, text in enumerate(data.get("key_points") or [], 1)
+    )
+    article.quotes.all().delete()
+    for n, quote in enumerate(data.get("quotes") or [], 1):
+        ExpertQuote.objects.create(
+            article=article, text=quote["text"], attribution=quote["attribution"],
+            kind=quote.get("kind", "clinician"), order=n,
+        )  # fmt: skip
+    article.sources.all().delete()
+    for n, source in enumerate(data.get("sources") or [], 1):
+        Source.objects.create(
+            article=article, title=source["title"], publisher=source.get("publisher") or "",
+            url=source.get("url") or "", order=n,
+            accessed=parse_date(source["accessed"]) if source.get("accessed") else None,
+        )  # fmt: skip
+    return article
+
+
+def _normalised(data, body):
+    """For comparing a file with the stored entry."""
+    clean = {key: data.get(key) for key in ENTRY_KEYS}
+    for key in ("aliases", "key_points", "stigmatizing_terms", "quotes", "sources"):
+        clean[key] = clean[key] or []
+    clean["related"] = sorted(clean["related"] or [])
+    clean["status"] = clean["status"] or "draft"
+    clean["reviewed_by"] = clean["reviewed_by"] or ""
+    clean["language_note"] = clean["language_note"] or ""
+    for quote in clean["quotes"]:
+        quote.setdefault("kind", "clinician")
+    for source in clean["sources"]:
+        source.setdefault("publisher", "")
+        source.setdefault("url", "")
+        source.setdefault("accessed", None)
+        source["publisher"] = source["publisher"] or ""
+        source["url"] = source["url"] or ""
+    if clean["published_at"]:
+        clean["published_at"] = parse_datetime(clean["published_at"]).isoformat()
+    return clean, body.strip()
+
+
+@transaction.atomic
+def apply(result, dry_run=False):
+    """Create or update categories and entries from a validated plan, all or nothing."""
+    for category in result.categories:
+        Category.objects.update_or_create(
+            slug=category["slug"],
+            defaults={
+                "name": category["name"],
+                "description": category.get("description") or "",
+                "order": category.get("order") or 0,
+            },
+        )
+    changed = []
+    for path, data, body in result.entries:
+        existing = (
+            Article.objects.select_related("category")
+            .prefetch_related("key_points", "quotes", "sources", "related")
+            .filter(slug=data["slug"])
+            .first()
+        )
+        if existing is not None:
+            current = _normalised(*entry_data(existing))
+            if current == _normalised(data, body):
+                result.unchanged.append(data["slug"])
+                continue
+        try:
+            article = _apply_entry(data, body.strip())
+        except ValidationError as error:
+            transaction.set_rollback(True)
+            raise ContentError([f"{path}:1: {message}" for message in error.messages]) from None
+        (result.updated if existing else result.created).append(data["slug"])
+        changed.append((article, data))
+    for article, data in changed:
+        article.related.set(Article.objects.filter(slug__in=data.get("related") or []))
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
