@@ -13,18 +13,24 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 
 # Local serving runs with DEBUG off, like production: a per-checkout secret key (kept in
 # .secret-key, git-ignored) and loopback hosts, unless the environment already sets them.
-LOCAL_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
+SERVE_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}" \
-	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}" \
-	DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}"
+	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}"
+LOCAL_ENV = $(SERVE_ENV) DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}"
+# Production server: one worker process per core plus one, four threads each (threads
+# overlap the waits on the database; processes use the cores).
+CORES := $(shell nproc 2>/dev/null || echo 2)
+WORKERS ?= $(shell echo $$(( $(CORES) + 1 )))
+THREADS ?= 4
 MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: help setup run test lint format superuser clean chromium lighthouse
+.PHONY: help setup run serve test lint format superuser clean chromium lighthouse
 
 help:
 	@echo "make run        set up (venv, install, migrate, demo content, static) and serve on http://$(HOST):$(PORT)"
 	@echo "make setup      everything 'run' does except serving"
+	@echo "make serve      the production configuration on gunicorn (DJANGO_SECURE_SSL_REDIRECT=0 for plain HTTP)"
 	@echo "make test       install test tools and run the whole test suite"
 	@echo "make lint       ruff, Django system checks, missing-migration check"
 	@echo "make superuser  create an admin account"
@@ -56,6 +62,13 @@ setup: $(VENV)/.installed .secret-key
 run: setup
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+# The production configuration (DEBUG off, HTTPS redirect and HSTS on unless
+# DJANGO_SECURE_SSL_REDIRECT=0) on gunicorn.
+serve: setup
+	@echo "Serving (gunicorn, $(WORKERS) workers x $(THREADS) threads) on http://$(HOST):$(PORT)/"
+	$(SERVE_ENV) $(BIN)/gunicorn knowledgebase.wsgi --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --threads $(THREADS) --access-logfile - --log-level warning
 
 superuser: setup
 	$(MANAGE) createsuperuser

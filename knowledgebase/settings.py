@@ -162,7 +162,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "knowledgebase.storage.MinifiedStaticFilesStorage"},
 }
 # Files served at the site root (favicon.ico), straight from the repository.
 WHITENOISE_ROOT = BASE_DIR / "static" / "root"

@@ -1,34 +1,29 @@
-// Quick exit (Shift three times, or the button) and previews of linked terms.
+// Quick exit (the button, or Shift three times in a row) and previews of linked terms.
 (function () {
   "use strict";
-  var exit = document.querySelector("[data-quick-exit]");
+  var on = document.addEventListener.bind(document), shifts = [],
+    exit = document.querySelector("[data-quick-exit]");
+  function leave(e) {
+    if (e) e.preventDefault();
+    document.body.hidden = true;
+    location.replace(exit.href); // not kept in the back button's history
+  }
   if (exit) {
-    var leave = function (event) {
-      if (event) event.preventDefault();
-      document.body.hidden = true;
-      document.title = "";
-      window.location.replace(exit.href);
-    };
     exit.addEventListener("click", leave);
-    // Shift alone, three times in a row within two seconds (typing capitals doesn't count).
-    var presses = [];
-    document.addEventListener("keydown", function (event) {
-      if (event.key !== "Shift") presses = [];
-    });
-    document.addEventListener("keyup", function (event) {
-      if (event.key !== "Shift") return;
+    // Any other key in between (typing capitals) starts the count again.
+    on("keydown", function (e) { if (e.key !== "Shift") shifts = []; });
+    on("keyup", function (e) {
+      if (e.key !== "Shift") return;
       var now = Date.now();
-      presses = presses.filter(function (t) { return now - t < 2000; });
-      presses.push(now);
-      if (presses.length >= 3) leave();
+      shifts = shifts.filter(function (t) { return now - t < 2000; }).concat(now);
+      if (shifts.length > 2) leave();
     });
   }
 
-  var tip = null, owner = null, cache = {}, timer = 0;
+  var tip, owner, timer, cache = {};
   function hide() {
     clearTimeout(timer);
-    if (tip) tip.remove();
-    if (owner) owner.removeAttribute("aria-describedby");
+    if (tip) tip.remove(), owner.removeAttribute("aria-describedby");
     tip = owner = null;
   }
   function show(link, data) {
@@ -38,38 +33,29 @@
     tip.className = "preview";
     tip.id = "term-preview";
     tip.setAttribute("role", "tooltip");
-    var title = document.createElement("strong");
-    title.textContent = data.title;
-    tip.append(title, document.createTextNode(data.definition));
+    tip.append(document.createElement("strong"), data.definition);
+    tip.firstChild.textContent = data.title;
     document.body.append(tip);
-    var box = link.getBoundingClientRect();
-    var left = Math.min(box.left, document.documentElement.clientWidth - tip.offsetWidth - 16);
-    tip.style.left = Math.max(8, left) + window.scrollX + "px";
-    tip.style.top = box.bottom + window.scrollY + 6 + "px";
+    var box = link.getBoundingClientRect(), width = innerWidth;
+    tip.style.left = Math.max(8, Math.min(box.left, width - tip.offsetWidth - 16)) + scrollX + "px";
+    tip.style.top = box.bottom + scrollY + 6 + "px";
     link.setAttribute("aria-describedby", tip.id);
   }
-  function open(event) {
-    var link = event.target.closest && event.target.closest("a[data-preview]");
+  function target(e) { return e.target.closest && e.target.closest("a[data-preview]"); }
+  function open(e) {
+    var link = target(e), url = link && link.dataset.preview;
     if (!link || link === owner) return;
-    var url = link.getAttribute("data-preview");
     clearTimeout(timer);
     timer = setTimeout(function () {
       if (cache[url]) return show(link, cache[url]);
-      fetch(url, { headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : Promise.reject(r); })
-        .then(function (data) { cache[url] = data; show(link, data); })
-        .catch(function () {});
-    }, event.type === "focusin" ? 0 : 250);
+      fetch(url).then(function (r) { return r.ok ? r.json() : Promise.reject(); })
+        .then(function (data) { show(link, (cache[url] = data)); }, function () {});
+    }, e.type === "focusin" ? 0 : 250);
   }
-  function close(event) {
-    var link = event.target.closest && event.target.closest("a[data-preview]");
-    if (link) { clearTimeout(timer); if (link === owner) hide(); }
-  }
-  document.addEventListener("mouseover", open);
-  document.addEventListener("focusin", open);
-  document.addEventListener("mouseout", close);
-  document.addEventListener("focusout", close);
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && tip) hide();
-  });
+  function close(e) { var link = target(e); if (link) { clearTimeout(timer); if (link === owner) hide(); } }
+  on("mouseover", open);
+  on("focusin", open);
+  on("mouseout", close);
+  on("focusout", close);
+  on("keydown", function (e) { if (e.key === "Escape" && tip) hide(); });
 })();

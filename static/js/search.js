@@ -2,11 +2,12 @@
    search form is a plain GET form. */
 (function () {
   "use strict";
+  function el(tag) { return document.createElement(tag); }
   function setup(form) {
     var input = form.querySelector("input[type=search]"), url = form.dataset.suggestUrl;
     if (!input || !window.fetch) return;
-    var id = input.id + "-suggestions", list = document.createElement("ul"),
-      status = document.createElement("div"), items = [], active = -1, timer, last, ctrl;
+    var id = input.id + "-suggestions", list = el("ul"),
+      status = el("div"), items = [], active = -1, timer, last, ctrl;
     list.id = id;
     list.className = "suggestions";
     list.setAttribute("role", "listbox");
@@ -39,8 +40,7 @@
       active = -1;
       list.textContent = "";
       results.forEach(function (item, i) {
-        var li = document.createElement("li"), title = document.createElement("span"),
-          meta = document.createElement("span");
+        var li = el("li"), title = el("span"), meta = el("span");
         li.id = id + "-" + i;
         li.setAttribute("role", "option");
         li.setAttribute("aria-selected", "false");
@@ -55,7 +55,7 @@
       });
       show(results.length > 0);
       status.textContent = results.length ? results.length + " suggestion" +
-        (results.length > 1 ? "s" : "") + ", use the arrow keys to choose." : "";
+        (results.length > 1 ? "s" : "") + ", arrow keys to choose." : "";
     }
     function load() {
       var q = input.value.trim();
