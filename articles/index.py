@@ -3,6 +3,9 @@
 import unicodedata
 from string import ascii_uppercase
 
+from django.db import connection
+from django.db.models.functions import Collate
+
 OTHER = "#"
 LETTERS = (OTHER, *ascii_uppercase)
 
@@ -22,5 +25,12 @@ def group_by_letter(articles):
     """[(letter, [article, ...]), ...] for every letter in LETTERS, empty ones included."""
     groups = {letter: [] for letter in LETTERS}
     for article in sorted(articles, key=lambda a: sort_key(a.title)):
-        groups[initial(article.title)].append(article)
+        groups[article.initial].append(article)
     return list(groups.items())
+
+
+def in_index_order(queryset):
+    """Ordered by the stored sort key, compared byte by byte on every database (as
+    sort_key() orders in Python), not by the database's locale."""
+    binary = "C" if connection.vendor == "postgresql" else "BINARY"
+    return queryset.order_by(Collate("sort_title", binary), "pk")

@@ -107,9 +107,9 @@ def for_home():
     )
 
 
-def for_index(total):
+def for_index(total, path=None):
     description = f"All {total} terms of the recovery and health glossary, from A to Z."
-    path = reverse("articles:index")
+    path = path or reverse("articles:index")
     glossary = _glossary() | {"description": description, "isPartOf": {"@id": _website()["@id"]}}
     return PageMeta(
         name="All terms A–Z",

@@ -102,6 +102,10 @@ class Article(models.Model):
     )
     tldr = models.TextField("TL;DR", help_text="One sentence that sums the entry up.")
     body = models.TextField(blank=True, help_text="Markdown. Use ## for section headings.")
+    # The A–Z index's letter ("#" for digits and symbols) and order key, kept from the
+    # title on save so that one letter of a large glossary is one indexed query.
+    initial = models.CharField(max_length=1, default="#", editable=False)
+    sort_title = models.CharField(max_length=200, default="", editable=False)
     body_html = models.TextField(editable=False, blank=True)
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
     view_count = models.PositiveIntegerField(default=0)
@@ -149,6 +153,7 @@ class Article(models.Model):
             # The A–Z index and category pages: published entries by title.
             models.Index(F("status"), Lower("title"), name="article_status_title_idx"),
             models.Index(fields=["-view_count"], name="article_views_idx"),
+            models.Index(fields=["status", "initial", "sort_title"], name="article_letter_idx"),
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
         ]
 

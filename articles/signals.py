@@ -11,6 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from . import language
+from .index import initial, sort_key
 from .models import Article, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect, Source
 from .rendering import render_markdown
 from .search.indexing import index_article, index_key_points
@@ -21,6 +22,8 @@ def render_body(sender, instance, raw=False, **kwargs):
     # pre_save also fires for `loaddata` (raw=True), which skips Model.save(): fixtures
     # therefore arrive rendered too, in the same INSERT.
     instance.body_html = render_markdown(instance.body)
+    instance.initial = initial(instance.title)
+    instance.sort_title = sort_key(instance.title)[:200]
     instance._previous_slug = (
         Article.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
         if instance.pk

@@ -19,11 +19,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import conditional, feedback, language, linking, metadata, reading
 from .counting import is_reader_view, record_view
-from .index import group_by_letter
+from .index import LETTERS, group_by_letter, in_index_order
 from .models import Article, Category, RemovedArticle
 from .search import popular, search, suggest
 
 HOME_LIST_SIZE = 8
+INDEX_ONE_PAGE = 2000  # entries listed on one A–Z page; beyond, a page per letter
+INDEX_PAGE_SIZE = 500
 SEARCH_PAGE_SIZE = 20
 
 
@@ -47,13 +49,30 @@ def home(request):
 
 @require_safe
 def term_index(request):
+    """Every public entry by letter: on one page while the glossary is small, then one
+    page per letter (paginated), so that a page never lists the whole of a large glossary."""
     validators = conditional.for_list()
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
-    articles = Article.objects.published().only("title", "slug")
-    groups = group_by_letter(articles)
-    total = sum(len(items) for _, items in groups)
-    context = {"groups": groups, "total": total, "meta": metadata.for_index(total)}
+    published = Article.objects.published()
+    counts = dict(published.values_list("initial").annotate(n=Count("pk")).order_by())
+    total = sum(counts.values())
+    context = {"total": total, "counts": [(letter, counts.get(letter, 0)) for letter in LETTERS]}
+    if total <= INDEX_ONE_PAGE:
+        context["groups"] = group_by_letter(published.only("title", "slug", "initial"))
+        path = reverse("articles:index")
+    elif (letter := request.GET.get("letter", "").upper()) not in LETTERS:
+        path = reverse("articles:index")  # the letters, with how many terms each has
+    else:
+        entries = in_index_order(published.filter(initial=letter).only("title", "slug"))
+        try:
+            page = Paginator(entries, INDEX_PAGE_SIZE).page(request.GET.get("page") or 1)
+        except (PageNotAnInteger, EmptyPage):
+            raise Http404("There is no such page of the index.") from None
+        context |= {"letter": letter, "page": page}
+        query = {"letter": letter} | ({"page": page.number} if page.number > 1 else {})
+        path = f"{reverse('articles:index')}?{urlencode(query)}"
+    context["meta"] = metadata.for_index(total, path)
     response = render(request, "articles/article_index.html", context)
     return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 

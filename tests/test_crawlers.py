@@ -1,6 +1,7 @@
 """What search engines and link previews read, parsed the way they parse it: sitemaps,
 robots.txt, canonical links, OpenGraph, JSON-LD, the Atom feed, redirects and 304s."""
 
+import html
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -62,7 +63,7 @@ def json_ld_nodes(response):
 
 def canonical(response):
     found = re.findall(r'<link rel="canonical" href="([^"]+)">', response.content.decode())
-    return found[0] if found else None
+    return html.unescape(found[0]) if found else None
 
 
 @pytest.fixture
@@ -386,7 +387,14 @@ def test_feed_lists_public_entries_newest_first(client, glossary):
 # A crawler's walk
 
 
-def test_a_crawler_reaches_every_public_entry_through_links(client, glossary, make_article):
+@pytest.mark.parametrize("one_page", [2000, 10], ids=["one index page", "a page per letter"])
+def test_a_crawler_reaches_every_public_entry_through_links(
+    client, glossary, make_article, monkeypatch, one_page
+):
+    from articles import views
+
+    monkeypatch.setattr(views, "INDEX_ONE_PAGE", one_page)
+    monkeypatch.setattr(views, "INDEX_PAGE_SIZE", 4)
     for n in range(30):
         make_article(title=f"Extra Term {n:02}", category=glossary["medicine"])
     robots = RobotFileParser()
@@ -400,7 +408,7 @@ def test_a_crawler_reaches_every_public_entry_through_links(client, glossary, ma
             continue  # the feed
         html = response.content.decode()
         pages[path] = canonical(response)
-        for href in re.findall(r'<a [^>]*href="([^"#]*)', html):
+        for href in re.findall(r'<a [^>]*href="([^"#]+)', html):
             url = urljoin(SITE + path, href.replace("&amp;", "&"))
             if not url.startswith(SITE + "/") or not robots.can_fetch("Googlebot", url):
                 continue

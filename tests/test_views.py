@@ -192,8 +192,38 @@ def test_index_and_category_query_counts_are_constant(
     category = make_category(slug="busy")
     for _ in range(15):
         make_article(category=category)
-    # The page's own query (plus the category's), and two for its validators.
-    with django_assert_max_num_queries(3):
+    # The page's own query (plus the category's, or the letter counts), and two for its
+    # validators.
+    with django_assert_max_num_queries(4):
         client.get("/terms/")
     with django_assert_max_num_queries(4):
         client.get("/categories/busy/")
+
+
+def test_a_large_index_has_a_page_per_letter(client, make_article, monkeypatch):
+    from articles import views
+
+    monkeypatch.setattr(views, "INDEX_ONE_PAGE", 5)
+    monkeypatch.setattr(views, "INDEX_PAGE_SIZE", 2)
+    from django.utils.text import slugify
+
+    for title in ("Alpha", "Ábaco", "Anchor", "Beta", "Bravo", "Zulu", "7 Cups"):
+        make_article(title=title, slug=slugify(title))
+    html = client.get("/terms/").content.decode()
+    assert "7 terms in the glossary." in html
+    assert '<a href="?letter=B" title="2 terms">B</a>' in html  # the bar links to letters
+    # The overview: each letter with its number of terms.
+    assert (
+        '<a href="?letter=%23">Numbers and symbols</a> <span class="letter-overview__count">1 term'
+        in html
+    )
+    first = client.get("/terms/?letter=A").content.decode()
+    assert re.findall(r'<li><a href="/terms/([^/]+)/">', first) == ["abaco", "alpha"]
+    assert '<link rel="canonical" href="https://glossary.example.org/terms/?letter=A">' in first
+    assert 'href="?letter=A&amp;page=2" rel="next"' in first
+    second = client.get("/terms/?letter=A&page=2").content.decode()
+    assert re.findall(r'<li><a href="/terms/([^/]+)/">', second) == ["anchor"]
+    assert "?letter=A&amp;page=2" in second and 'rel="prev"' in second
+    assert client.get("/terms/?letter=A&page=3").status_code == 404
+    assert client.get("/terms/?letter=A&page=x").status_code == 404
+    assert "letter-overview" in client.get("/terms/?letter=%3Cscript%3E").content.decode()
