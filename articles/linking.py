@@ -52,13 +52,17 @@ _current = None
 
 
 def glossary_version():
-    """Changes whenever the set of public names may have changed: an entry saved
-    (added, published, unpublished, renamed, aliased) or a public entry deleted. Both
-    maxima are read from indexes, whatever the size of the glossary."""
+    """Changes whenever the set of public names may have changed: an entry added,
+    published, unpublished, renamed or aliased (GlossaryState, kept by signals.py), a
+    public entry deleted, or a scheduled entry's time come. One row and two indexed
+    maxima, whatever the glossary's size; the same answer in every process."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT MAX(updated_at) FROM articles_article), "
-            "(SELECT MAX(removed_at) FROM articles_removedarticle)"
+            "SELECT (SELECT names_changed_at FROM articles_glossarystate WHERE id = 1), "
+            "(SELECT MAX(removed_at) FROM articles_removedarticle), "
+            "(SELECT MAX(published_at) FROM articles_article "
+            " WHERE status = 'published' AND published_at <= %s)",
+            [timezone.now()],
         )
         return tuple(str(value) for value in cursor.fetchone())
 

@@ -154,6 +154,8 @@ class Article(models.Model):
             models.Index(F("status"), Lower("title"), name="article_status_title_idx"),
             models.Index(fields=["-view_count"], name="article_views_idx"),
             models.Index(fields=["status", "initial", "sort_title"], name="article_letter_idx"),
+            # The latest publication time that has come (cross-links' version, schedules).
+            models.Index(fields=["status", "published_at"], name="article_published_idx"),
             models.Index(fields=["-updated_at"], name="article_updated_idx"),
         ]
 
@@ -198,6 +200,23 @@ class StigmatizingTerm(models.Model):
 
     def natural_key(self):
         return (self.term,)
+
+
+class GlossaryState(models.Model):
+    """One row: when the set of public names (titles, aliases, addresses, visibility) last
+    changed. Cross-links (linking.py) depend on it, not on every save, so that editing an
+    entry's text leaves other pages' caches alone."""
+
+    names_changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"names changed at {self.names_changed_at}"
+
+    @classmethod
+    def names_changed(cls):
+        updated = cls.objects.filter(pk=1).update(names_changed_at=timezone.now())
+        if not updated:
+            cls.objects.create(pk=1)
 
 
 class SlugRedirect(models.Model):

@@ -12,9 +12,20 @@ from django.utils import timezone
 
 from . import language
 from .index import initial, sort_key
-from .models import Article, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect, Source
+from .models import (
+    Article,
+    ExpertQuote,
+    GlossaryState,
+    KeyPoint,
+    RemovedArticle,
+    SlugRedirect,
+    Source,
+)
 from .rendering import render_markdown
 from .search.indexing import index_article, index_key_points
+
+# What cross-links depend on: an entry's address, names and visibility.
+NAME_FIELDS = ("slug", "title", "aliases", "status", "published_at")
 
 
 @receiver(pre_save, sender=Article)
@@ -24,11 +35,19 @@ def render_body(sender, instance, raw=False, **kwargs):
     instance.body_html = render_markdown(instance.body)
     instance.initial = initial(instance.title)
     instance.sort_title = sort_key(instance.title)[:200]
-    instance._previous_slug = (
-        Article.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
+    previous = (
+        Article.objects.filter(pk=instance.pk).values_list(*NAME_FIELDS).first()
         if instance.pk
         else None
     )
+    instance._previous_slug = previous[0] if previous else None
+    instance._names_changed = previous != tuple(getattr(instance, f) for f in NAME_FIELDS)
+
+
+@receiver(post_save, sender=Article)
+def note_changed_names(sender, instance, **kwargs):
+    if getattr(instance, "_names_changed", True):
+        GlossaryState.names_changed()
 
 
 @receiver(post_save, sender=Article)

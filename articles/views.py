@@ -4,7 +4,7 @@ import re
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
-from . import conditional, feedback, language, linking, metadata, reading
+from . import conditional, feedback, language, linking, metadata, page_cache, reading
 from .counting import is_reader_view, record_view
 from .index import LETTERS, group_by_letter, in_index_order
 from .models import Article, Category, RemovedArticle
@@ -36,6 +36,11 @@ def _categories_with_counts():
 
 @require_safe
 def home(request):
+    # Cached under the glossary's version; "most viewed" may lag a minute (the cache's
+    # lifetime). No ETag: the lists of most viewed change with every read.
+    version = conditional.for_list()
+    if cached := page_cache.get(request, version):
+        return conditional.finish(request, cached, max_age=conditional.LIST_MAX_AGE)
     published = Article.objects.published().select_related("category")
     context = {
         "categories": _categories_with_counts(),
@@ -43,7 +48,7 @@ def home(request):
         "recently_updated": published.order_by("-updated_at", "title")[:HOME_LIST_SIZE],
         "meta": metadata.for_home(),
     }
-    response = render(request, "articles/home.html", context)
+    response = page_cache.put(request, version, render(request, "articles/home.html", context))
     return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
 
 
@@ -54,6 +59,8 @@ def term_index(request):
     validators = conditional.for_list()
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
+    if cached := page_cache.get(request, validators):
+        return conditional.finish(request, cached, validators, max_age=conditional.LIST_MAX_AGE)
     published = Article.objects.published()
     counts = dict(published.values_list("initial").annotate(n=Count("pk")).order_by())
     total = sum(counts.values())
@@ -74,6 +81,7 @@ def term_index(request):
         path = f"{reverse('articles:index')}?{urlencode(query)}"
     context["meta"] = metadata.for_index(total, path)
     response = render(request, "articles/article_index.html", context)
+    page_cache.put(request, validators, response)
     return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
@@ -87,13 +95,17 @@ def category_detail(request, slug):
     validators = conditional.for_list(category)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
+    if cached := page_cache.get(request, validators):
+        return conditional.finish(request, cached, validators, max_age=conditional.LIST_MAX_AGE)
     articles = Article.objects.published().filter(category=category)
     context = {
         "category": category,
         "articles": articles.only("title", "slug", "definition"),
         "meta": metadata.for_category(category),
     }
-    response = render(request, "articles/category_detail.html", context)
+    response = page_cache.put(
+        request, validators, render(request, "articles/category_detail.html", context)
+    )
     return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
@@ -103,9 +115,6 @@ def article_detail(request, slug):
     article = (
         published.select_related("category")
         .prefetch_related(
-            "key_points",
-            "quotes",
-            "sources",
             Prefetch(
                 "related", queryset=published.only("title", "slug", "definition", "updated_at")
             ),
@@ -116,7 +125,7 @@ def article_detail(request, slug):
     if article is None:
         return _moved_or_gone(request, slug)
     if is_reader_view(request):
-        record_view(article)  # a revalidated (304) read is a read too
+        record_view(article)  # a revalidated (304) or cached read is a read too
     glossary = linking.current_glossary()
     answered = article.pk in feedback.answered(request)
     # Cross-links change with other entries (the glossary's version), and the feedback
@@ -124,6 +133,9 @@ def article_detail(request, slug):
     validators = conditional.for_article(article, glossary.version, answered)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
+    if cached := page_cache.get(request, validators):
+        return conditional.finish(request, page_cache.with_csrf_token(request, cached), validators)
+    prefetch_related_objects([article], "key_points", "quotes", "sources")
     key_points = [point.text for point in article.key_points.all()]
     context = {
         "article": article,
@@ -137,9 +149,12 @@ def article_detail(request, slug):
         "reading_minutes": reading.reading_minutes(
             article.definition, article.tldr, *key_points, article.body_html
         ),
+        "csrf_placeholder": page_cache.CSRF_PLACEHOLDER,
     }
-    response = render(request, "articles/article_detail.html", context)
-    return conditional.finish(request, response, validators)
+    response = page_cache.put(
+        request, validators, render(request, "articles/article_detail.html", context)
+    )
+    return conditional.finish(request, page_cache.with_csrf_token(request, response), validators)
 
 
 @require_POST

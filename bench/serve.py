@@ -1,0 +1,224 @@
+"""Load benchmark of the production server against a static file of the same size.
+
+    .venv/bin/python bench/serve.py                          # SQLite, demo content
+    .venv/bin/python bench/serve.py --database postgres      # PostgreSQL + Redis
+    .venv/bin/python bench/serve.py --entries 100000         # plus 100,000 synthetic entries
+
+Builds a throwaway database, starts gunicorn (the `make serve` configuration, plain HTTP
+on loopback), and drives it with wrk for each page and, in the same run, for a static file
+of the term page's size served by WhiteNoise. Prints requests/s and p50/p99 latency per
+URL, the term page / static file ratio, server RSS per worker, and checks that the stored
+view count grew by exactly the number of term-page requests wrk completed.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.0.0 Safari/537.36"
+)
+REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "p50": %f, "p99": %f, "errors": %d, "non2xx": %d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prepare(args, env):
+    """A fresh database with the demo content (and synthetic entries)."""
+    if args.database == "sqlite":
+        path = Path(tempfile.gettempdir()) / "kb-serve.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        env["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+            c.execute("DROP DATABASE IF EXISTS kb_serve WITH (FORCE)")
+            c.execute("CREATE DATABASE kb_serve")
+        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/kb_serve"
+        env["REDIS_URL"] = "redis://127.0.0.1:6379/2"
+        subprocess.run(["redis-cli", "-n", "2", "flushdb"], check=False, capture_output=True)
+    manage = [sys.executable, "manage.py"]
+    for command in (["migrate", "-v0"], ["load_demo_content", "-v0"],
+                    ["collectstatic", "--noinput", "-v0"]):  # fmt: skip
+        subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
+    if args.entries:
+        fill = [sys.executable, __file__, "--fill", str(args.entries)]
+        subprocess.run(fill, cwd=ROOT, env=env, check=True)
+
+
+def fill(count):
+    """Add `count` synthetic published entries (bench/search.py's corpus) and index them."""
+    sys.path.insert(0, str(ROOT))
+    spec = importlib.util.spec_from_file_location("corpus", ROOT / "bench" / "search.py")
+    corpus_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus_module)
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    from articles.index import initial, sort_key
+    from articles.models import Article, Category
+    from articles.search.indexing import rebuild
+
+    category = Category.objects.create(name="Synthetic", slug="synthetic")
+    now = timezone.now()
+    Article.objects.bulk_create(
+        (
+            Article(
+                title=e["title"], slug=f"syn-{i}", category=category, aliases=e["aliases"],
+                definition=e["definition"], tldr=e["tldr"], body="(synthetic)",
+                body_html=e["body_html"], status="published", published_at=now,
+                initial=initial(e["title"]), sort_title=sort_key(e["title"]),
+            )
+            for i, e in enumerate(corpus_module.build_corpus(count))
+        ),
+        batch_size=2000,
+    )  # fmt: skip
+    rebuild()
+
+
+def wrk(url, args):
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(REPORT)
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
+         "-s", script.name, "-H", f"User-Agent: {USER_AGENT}", url],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    os.unlink(script.name)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def worker_rss_mb(master_pid):
+    sizes = []
+    for status in Path("/proc").glob("*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master_pid):
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sizes
+
+
+def view_count(env, slug):
+    code = (
+        "import django; django.setup(); from articles.models import Article;"
+        f"print(Article.objects.get(slug={slug!r}).view_count)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return int(out.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--entries", type=int, default=0, help="synthetic entries to add")
+    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)  # internal: add entries
+    args = parser.parse_args()
+    if args.fill:
+        return fill(args.fill)
+    if not shutil.which("wrk"):
+        sys.exit("wrk is missing: apt-get install wrk")
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "knowledgebase.settings",
+        "DJANGO_SECRET_KEY": "bench-serve-secret-key-not-for-production-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "KB_SITE_URL": f"http://127.0.0.1:{port}",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+    }
+    env.pop("REDIS_URL", None)
+    prepare(args, env)
+
+    base = f"http://127.0.0.1:{port}"
+    cores = os.cpu_count() or 2
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "knowledgebase.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(cores + 1), "--threads", "4", "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        term = "/terms/peer-support/"
+        page = urllib.request.urlopen(base + term).read()
+        static_name = "bench-term-page.html"
+        # A file of the term page's size, served by WhiteNoise from the static root.
+        static_root = ROOT / "staticfiles"
+        (static_root / static_name).write_bytes(page)
+        server.send_signal(1)  # HUP: workers restart and WhiteNoise sees the new file
+        time.sleep(3)
+        urls = {
+            "static file (same size)": f"/static/{static_name}",
+            "/": "/",
+            "/terms/": "/terms/",
+            term: term,
+            "/categories/community-support/": "/categories/community-support/",
+            "/search/?q=relapse": "/search/?q=relapse",
+        }
+        before = view_count(env, "peer-support")
+        print(f"# {args.database}{' + Redis' if args.database == 'postgres' else ''}, "
+              f"{args.entries or 'demo'} entries, {cores} cores, wrk {args.connections} "
+              f"connections x {args.duration}s, {time.strftime('%Y-%m-%d')}")  # fmt: skip
+        print("| URL | requests/s | p50 ms | p99 ms | errors |")
+        print("|---|---|---|---|---|")
+        results = {}
+        for label, path in urls.items():
+            result = results[label] = wrk(base + path, args)
+            rps = result["requests"] / result["seconds"]
+            print(f"| {label} | {rps:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
+                  f"{result['errors'] + result['non2xx']} |")  # fmt: skip
+        counted = view_count(env, "peer-support") - before
+        term_rps = results[term]["requests"] / results[term]["seconds"]
+        static = results["static file (same size)"]
+        ratio = term_rps / (static["requests"] / static["seconds"])
+        print(f"\nterm page / static file throughput: {ratio:.2f}")
+        print(f"views counted: {counted} of {results[term]['requests']} term-page requests"
+              f" ({'exact' if counted == results[term]['requests'] else 'MISMATCH'})")  # fmt: skip
+        rss = worker_rss_mb(server.pid)
+        print(f"worker RSS: {', '.join(f'{size:.0f} MB' for size in rss)}")
+    finally:
+        server.terminate()
+        server.wait()
+        (ROOT / "staticfiles" / "bench-term-page.html").unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Page caching for anonymous readers: hits skip rendering, count views, and change exactly
+when something the page shows changes; editors always see fresh pages."""
+
+import os
+import re
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Category
+
+REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+def rendered(client, path, **headers):
+    """(response, whether the page was rendered rather than served from the cache)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)
+    # Rendering a term page reads its key points; a cached hit does not.
+    return response, any("articles_keypoint" in q["sql"] for q in queries.captured_queries)
+
+
+@pytest.fixture
+def pages(make_article, make_category):
+    care = make_category(name="Care", slug="care")
+    craving = make_article(title="Craving", slug="craving", category=care, key_points=["a"])
+    relapse = make_article(title="Relapse", slug="relapse", category=care, key_points=["b"])
+    other = make_article(title="Sponsor", slug="sponsor", key_points=["c"])
+    craving.related.add(relapse)
+    return {"craving": craving, "relapse": relapse, "other": other, "care": care}
+
+
+def test_second_read_is_a_cache_hit_and_still_counted(human, pages):
+    first, first_rendered = rendered(human, "/terms/craving/")
+    second, second_rendered = rendered(human, "/terms/craving/")
+    assert first_rendered and not second_rendered
+    strip = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub(b"", first.content) == strip.sub(b"", second.content)
+    for _ in range(3):
+        human.get("/terms/craving/")
+    pages["craving"].refresh_from_db()
+    assert pages["craving"].view_count == 5
+
+
+def test_changes_show_at_once_and_other_pages_stay_cached(client, pages):
+    for path in ("/terms/craving/", "/terms/sponsor/"):
+        client.get(path)
+    craving, relapse = pages["craving"], pages["relapse"]
+    craving.tldr = "Cravings pass in minutes."
+    craving.save()
+    response, was_rendered = rendered(client, "/terms/craving/")
+    assert was_rendered and b"Cravings pass in minutes." in response.content
+    assert not rendered(client, "/terms/sponsor/")[1]  # unrelated: still cached
+    craving.key_points.create(text="A new key point", order=5)
+    assert b"A new key point" in client.get("/terms/craving/").content
+    relapse.definition = "A changed definition of relapse."
+    relapse.save()  # shown on Craving as a related entry
+    assert b"A changed definition of relapse." in client.get("/terms/craving/").content
+    care = Category.objects.get(slug="care")
+    care.name = "Self-Care"
+    care.save()
+    assert b"Self-Care" in client.get("/terms/craving/").content
+    assert b"Self-Care" in client.get("/categories/care/").content
+
+
+def test_lists_are_cached_and_follow_changes(client, pages, make_article):
+    client.get("/terms/")
+    make_article(title="Urge Surfing", slug="urge-surfing")
+    assert b"Urge Surfing" in client.get("/terms/").content
+    client.get("/")
+    make_article(title="Tolerance", slug="tolerance")
+    assert b"Tolerance" in client.get("/").content
+
+
+def test_editors_always_get_a_fresh_page(client, editor, pages):
+    client.force_login(editor)
+    client.get("/terms/craving/")
+    assert rendered(client, "/terms/craving/")[1]
+
+
+def test_each_reader_gets_their_own_csrf_token(pages):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    tokens = []
+    for client in (first, second):
+        html = client.get("/terms/craving/").content.decode()
+        tokens.append(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1))
+    assert "placeholder" not in tokens[0] and tokens[0] != tokens[1]
+    answer = {"helpful": "yes", "csrfmiddlewaretoken": tokens[1]}
+    response = second.post("/terms/craving/feedback/", answer)
+    assert response.status_code == 303
+
+
+@pytest.fixture
+def redis_cache():
+    settings = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                            "LOCATION": REDIS}}  # fmt: skip
+    with override_settings(CACHES=settings):
+        cache = caches["default"]
+        try:
+            cache.clear()
+        except Exception:
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(f"Redis is not running at {REDIS}")
+        yield cache
+        cache.clear()
+
+
+def test_pages_cache_in_redis(client, pages, redis_cache):
+    assert rendered(client, "/terms/craving/")[1]
+    assert not rendered(client, "/terms/craving/")[1]
+    assert any(key.startswith(b":1:page:") for key in redis_cache._cache.get_client().keys())
+    pages["craving"].tldr = "Changed in Redis."
+    pages["craving"].save()
+    assert b"Changed in Redis." in client.get("/terms/craving/").content
