@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +129,13 @@ def worker_rss_mb(master_pid):
     return sizes
 
 
+def fetch(url):
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.status
+
+
 def view_count(env, slug):
     code = (
         "import django; django.setup(); from articles.models import Article;"
@@ -193,7 +201,6 @@ def main():
             "/categories/community-support/": "/categories/community-support/",
             "/search/?q=relapse": "/search/?q=relapse",
         }
-        before = view_count(env, "peer-support")
         print(f"# {args.database}{' + Redis' if args.database == 'postgres' else ''}, "
               f"{args.entries or 'demo'} entries, {cores} cores, wrk {args.connections} "
               f"connections x {args.duration}s, {time.strftime('%Y-%m-%d')}")  # fmt: skip
@@ -205,13 +212,22 @@ def main():
             rps = result["requests"] / result["seconds"]
             print(f"| {label} | {rps:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
                   f"{result['errors'] + result['non2xx']} |")  # fmt: skip
-        counted = view_count(env, "peer-support") - before
         term_rps = results[term]["requests"] / results[term]["seconds"]
         static = results["static file (same size)"]
         ratio = term_rps / (static["requests"] / static["seconds"])
         print(f"\nterm page / static file throughput: {ratio:.2f}")
-        print(f"views counted: {counted} of {results[term]['requests']} term-page requests"
-              f" ({'exact' if counted == results[term]['requests'] else 'MISMATCH'})")  # fmt: skip
+        # wrk stops with requests in flight, so the exact check uses a known number of
+        # requests: the same concurrency, every response read.
+        before = view_count(env, "peer-support")
+        sent = args.connections * 125
+        with ThreadPoolExecutor(args.connections) as pool:
+            statuses = list(pool.map(lambda _: fetch(base + term), range(sent)))
+        counted = view_count(env, "peer-support") - before
+        ok = statuses.count(200)
+        print(
+            f"views counted: {counted} for {ok} successful of {sent} concurrent requests "
+            f"({'exact' if counted == ok == sent else 'MISMATCH'})"
+        )
         rss = worker_rss_mb(server.pid)
         print(f"worker RSS: {', '.join(f'{size:.0f} MB' for size in rss)}")
     finally:
