@@ -117,3 +117,16 @@ def test_every_demo_page_renders(demo, client):
         assert client.get(category.get_absolute_url()).status_code == 200
     index = client.get("/terms/").content.decode()
     assert all(f'href="{a.get_absolute_url()}"' in index for a in demo)
+
+
+def test_demo_content_shows_review_sources_voices_and_language_notes(demo):
+    from articles.models import ExpertQuote, Source
+
+    reviewed = Article.objects.exclude(reviewed_by="").filter(reviewed_at__isnull=False)
+    assert reviewed.count() >= 3 and Source.objects.count() >= 5
+    kinds = set(ExpertQuote.objects.values_list("kind", flat=True))
+    assert {"clinician", "peer", "lived"} <= kinds
+    noted = Article.objects.exclude(stigmatizing_terms="").exclude(language_note="")
+    assert set(noted.values_list("slug", flat=True)) >= {
+        "substance-use-disorder", "alcohol-use-disorder", "sobriety"
+    }  # fmt: skip
