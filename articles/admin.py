@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 
-from . import quality
+from . import linking, quality
 from .models import (
     Article,
     Category,
@@ -22,6 +22,7 @@ from .models import (
     Source,
 )
 from .rendering import render_markdown
+from .views import term_context
 
 
 class KeyPointInline(admin.TabularInline):
@@ -200,28 +201,16 @@ class ArticleAdmin(VersionAdmin):
     def preview_view(self, request, pk):
         """The term page for any entry, drafts included: staff only, never cached,
         never counted, noindex."""
-        from . import linking, metadata, reading
-
         if not self.has_view_or_change_permission(request):
             return JsonResponse({"error": "Not allowed."}, status=403)
         article = get_object_or_404(
             Article.objects.select_related("category").prefetch_related(
-                "key_points", "quotes", "sources"
+                "key_points", "quotes", "sources", "related"
             ),
             pk=pk,
         )
-        glossary = linking.current_glossary()
-        meta = metadata.for_article(article)
-        meta.indexable = False
-        context = {
-            "article": article,
-            "meta": meta,
-            "preview": True,
-            "definition_html": linking.link_text(article.definition, article.pk, glossary),
-            "body_html": linking.link_html(article.body_html, article.pk, glossary),
-            "contents": reading.table_of_contents(article.body_html),
-            "reading_minutes": reading.reading_minutes(article.definition, article.body_html),
-        }
+        context = term_context(article, linking.current_glossary()) | {"preview": True}
+        context["meta"].indexable = False
         response = TemplateResponse(request, "articles/article_detail.html", context)
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"

@@ -136,25 +136,31 @@ def article_detail(request, slug):
     if cached := page_cache.get(request, validators):
         return conditional.finish(request, page_cache.with_csrf_token(request, cached), validators)
     prefetch_related_objects([article], "key_points", "quotes", "sources")
-    key_points = [point.text for point in article.key_points.all()]
-    context = {
-        "article": article,
-        "meta": metadata.for_article(article),
-        "definition_html": linking.link_text(article.definition, article.pk, glossary),
-        "body_html": linking.link_html(article.body_html, article.pk, glossary),
-        "contents": reading.table_of_contents(article.body_html),
+    context = term_context(article, glossary) | {
         "answered": answered,
         "said": language.said_on(article, request.GET.get("said", "")),
         "thanked": request.GET.get("feedback") == "thanks",
-        "reading_minutes": reading.reading_minutes(
-            article.definition, article.tldr, *key_points, article.body_html
-        ),
         "csrf_placeholder": page_cache.CSRF_PLACEHOLDER,
     }
     response = page_cache.put(
         request, validators, render(request, "articles/article_detail.html", context)
     )
     return conditional.finish(request, page_cache.with_csrf_token(request, response), validators)
+
+
+def term_context(article, glossary):
+    """What the term page template needs about an entry (also the admin's preview)."""
+    key_points = [point.text for point in article.key_points.all()]
+    return {
+        "article": article,
+        "meta": metadata.for_article(article),
+        "definition_html": linking.link_text(article.definition, article.pk, glossary),
+        "body_html": linking.link_html(article.body_html, article.pk, glossary),
+        "contents": reading.table_of_contents(article.body_html),
+        "reading_minutes": reading.reading_minutes(
+            article.definition, article.tldr, *key_points, article.body_html
+        ),
+    }
 
 
 @require_POST
