@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from functools import cache
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
 from .models import Article, RemovedArticle, published_q
@@ -66,11 +69,25 @@ def for_article(article, *page_state):
 
 
 def for_list(category=None):
-    """The A–Z index (or one category's page): any change to the entries it may list."""
-    articles, removed = Article.objects.all(), RemovedArticle.objects.all()
-    if category is not None:
-        articles = articles.filter(category=category)
-        removed = removed.filter(category=category)
+    """The A–Z index and home (or one category's page): any change to the entries they
+    may list. The index reads three stored or indexed values, whatever the glossary's
+    size; a category page looks at its own entries."""
+    if category is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT content_changed_at FROM articles_glossarystate WHERE id = 1), "
+                "(SELECT MAX(removed_at) FROM articles_removedarticle), "
+                "(SELECT MAX(published_at) FROM articles_article "
+                " WHERE status = 'published' AND published_at <= %s)",
+                [timezone.now()],
+            )
+            changed = [_aware(value) for value in cursor.fetchone()]
+        last_modified = max((moment for moment in changed if moment), default=None)
+        return Validators.of(
+            "index", *[str(moment) for moment in changed], last_modified=last_modified
+        )
+    articles = Article.objects.filter(category=category)
+    removed = RemovedArticle.objects.filter(category=category)
     # Drafts count as changes too (an entry unpublished or published moves its
     # updated_at); an entry whose scheduled time has come changes the published count.
     public = published_q()
@@ -81,16 +98,23 @@ def for_list(category=None):
         newest=Max("pk", filter=public),
     )
     stats |= removed.aggregate(removed=Max("removed_at"))
-    renamed = category.updated_at if category else None
-    changed = [stats["updated"], stats["published"], stats["removed"], renamed]
+    changed = [stats["updated"], stats["published"], stats["removed"], category.updated_at]
     last_modified = max((moment for moment in changed if moment), default=None)
     return Validators.of(
-        category.pk if category else "index",
+        category.pk,
         stats["count"],
         stats["newest"],
         *[moment.isoformat() if moment else "" for moment in changed],
         last_modified=last_modified,
     )
+
+
+def _aware(value):
+    """A datetime from raw SQL: SQLite gives text or naive UTC datetimes, PostgreSQL
+    aware ones."""
+    if value is not None and not isinstance(value, datetime):
+        value = parse_datetime(str(value))
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def not_modified(request, validators):

@@ -204,18 +204,22 @@ class StigmatizingTerm(models.Model):
 
 class GlossaryState(models.Model):
     """One row: when the set of public names (titles, aliases, addresses, visibility) last
-    changed. Cross-links (linking.py) depend on it, not on every save, so that editing an
-    entry's text leaves other pages' caches alone."""
+    changed, and when any content did. Cross-links (linking.py) depend on the first, not
+    on every save, so that editing an entry's text leaves other pages' caches alone; the
+    lists' validators read the second instead of scanning every entry."""
 
     names_changed_at = models.DateTimeField(default=timezone.now)
+    # Any entry or category saved or deleted: the version of the lists (index, home).
+    content_changed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):
         return f"names changed at {self.names_changed_at}"
 
     @classmethod
-    def names_changed(cls):
-        updated = cls.objects.filter(pk=1).update(names_changed_at=timezone.now())
-        if not updated:
+    def changed(cls, names=False):
+        now = timezone.now()
+        fields = {"content_changed_at": now} | ({"names_changed_at": now} if names else {})
+        if not cls.objects.filter(pk=1).update(**fields):
             cls.objects.create(pk=1)
 
 

@@ -14,6 +14,7 @@ from . import language
 from .index import initial, sort_key
 from .models import (
     Article,
+    Category,
     ExpertQuote,
     GlossaryState,
     KeyPoint,
@@ -45,9 +46,15 @@ def render_body(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Article)
-def note_changed_names(sender, instance, **kwargs):
-    if getattr(instance, "_names_changed", True):
-        GlossaryState.names_changed()
+def note_changed_content(sender, instance, **kwargs):
+    GlossaryState.changed(names=getattr(instance, "_names_changed", True))
+
+
+@receiver(post_delete, sender=Article)
+@receiver(post_save, sender=Category)
+@receiver(post_delete, sender=Category)
+def note_changed_lists(sender, instance, **kwargs):
+    GlossaryState.changed(names=sender is Article)
 
 
 @receiver(post_save, sender=Article)
