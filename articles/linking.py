@@ -108,24 +108,29 @@ def _rebuild_in_background(version):
         _lock.release()
 
 
-def current_glossary(version=None):
-    global _current
-    version = version or glossary_version()
-    glossary = _current
-    stale = (
+def _stale(glossary, version):
+    return (
         glossary is None
         or glossary.version != version
         or (glossary.valid_until is not None and timezone.now() >= glossary.valid_until)
     )
-    if not stale:
+
+
+def current_glossary(version=None):
+    global _current
+    version = version or glossary_version()
+    glossary = _current
+    if not _stale(glossary, version):
         return glossary
     if glossary is not None and glossary.automaton and len(glossary.automaton) > BACKGROUND_REBUILD:
         if _lock.acquire(blocking=False):  # one rebuild at a time; others keep the old links
             threading.Thread(target=_rebuild_in_background, args=(version,), daemon=True).start()
         return glossary
     with _lock:
-        glossary = _current = _build(version)
-    return glossary
+        # Another thread may have built it while this one waited.
+        if _stale(_current, version):
+            _current = _build(version)
+        return _current
 
 
 def _is_word_boundary(text, start, end):
