@@ -26,6 +26,10 @@ PAGES = {
     "search-empty": "/search/",
     "search-hostile": "/search/?q=%3C%2Fscript%3E%22%27%3E%3Cmark%3E",
     "not-found": "/terms/no-such-term/",
+    "help": "/help/",
+    "search-person-first": "/search/?q=addict",
+    "term-person-first": "/terms/substance-use-disorder/?said=addict",
+    "term-reviewed-with-sources": "/terms/naloxone/?feedback=thanks",
 }
 
 
