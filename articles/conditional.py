@@ -11,14 +11,11 @@ from datetime import UTC, datetime
 from functools import cache
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Max
-from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 
-from .models import Article, RemovedArticle, published_q
+from .models import Article, GlossaryState, RemovedArticle, published_q
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Lists may be cached briefly; a term page is revalidated on every read so that each
@@ -55,17 +52,9 @@ class Validators:
 def for_article(article, *page_state):
     """An entry's page shows the entry, its category, its related entries and links to
     the entries it mentions; `page_state` adds what else the page depends on."""
-    related = sorted((r.pk, r.updated_at.isoformat()) for r in article.related.all())
-    changed = [article.updated_at, article.category.updated_at]
-    changed += [r.updated_at for r in article.related.all()]
-    return Validators.of(
-        article.pk,
-        article.updated_at.isoformat(),
-        article.category.updated_at.isoformat(),
-        related,
-        *page_state,
-        last_modified=max(changed),
-    )
+    related = sorted((r.pk, r.updated_at) for r in article.related.all())
+    changed = [article.updated_at, article.category.updated_at, *(at for _, at in related)]
+    return Validators.of(article.pk, changed, related, *page_state, last_modified=max(changed))
 
 
 def for_list(category=None):
@@ -73,15 +62,8 @@ def for_list(category=None):
     may list. The index reads three stored or indexed values, whatever the glossary's
     size; a category page looks at its own entries."""
     if category is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT (SELECT content_changed_at FROM articles_glossarystate WHERE id = 1), "
-                "(SELECT MAX(removed_at) FROM articles_removedarticle), "
-                "(SELECT MAX(published_at) FROM articles_article "
-                " WHERE status = 'published' AND published_at <= %s)",
-                [timezone.now()],
-            )
-            changed = [_aware(value) for value in cursor.fetchone()]
+        versions = GlossaryState.versions()
+        changed = [versions.content, versions.removed, versions.published]
         last_modified = max((moment for moment in changed if moment), default=None)
         return Validators.of(
             "index", *[str(moment) for moment in changed], last_modified=last_modified
@@ -107,14 +89,6 @@ def for_list(category=None):
         *[moment.isoformat() if moment else "" for moment in changed],
         last_modified=last_modified,
     )
-
-
-def _aware(value):
-    """A datetime from raw SQL: SQLite gives text or naive UTC datetimes, PostgreSQL
-    aware ones."""
-    if value is not None and not isinstance(value, datetime):
-        value = parse_datetime(str(value))
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def not_modified(request, validators):

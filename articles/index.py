@@ -22,9 +22,10 @@ def initial(title):
 
 
 def group_by_letter(articles):
-    """[(letter, [article, ...]), ...] for every letter in LETTERS, empty ones included."""
+    """[(letter, [article, ...]), ...] for every letter in LETTERS, empty ones included;
+    `articles` come in index order (in_index_order)."""
     groups = {letter: [] for letter in LETTERS}
-    for article in sorted(articles, key=lambda a: sort_key(a.title)):
+    for article in articles:
         groups[article.initial].append(article)
     return list(groups.items())
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Article
+from .models import Article, GlossaryState
 
 # Block elements whose text never gets links, and inline ones that already are links/code.
 SKIPPED = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}
@@ -54,17 +54,9 @@ _current = None
 def glossary_version():
     """Changes whenever the set of public names may have changed: an entry added,
     published, unpublished, renamed or aliased (GlossaryState, kept by signals.py), a
-    public entry deleted, or a scheduled entry's time come. One row and two indexed
-    maxima, whatever the glossary's size; the same answer in every process."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT (SELECT names_changed_at FROM articles_glossarystate WHERE id = 1), "
-            "(SELECT MAX(removed_at) FROM articles_removedarticle), "
-            "(SELECT MAX(published_at) FROM articles_article "
-            " WHERE status = 'published' AND published_at <= %s)",
-            [timezone.now()],
-        )
-        return tuple(str(value) for value in cursor.fetchone())
+    public entry deleted, or a scheduled entry's time come. The same in every process."""
+    versions = GlossaryState.versions()
+    return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
 
 
 def _build(version):

@@ -1,11 +1,15 @@
 """The glossary's content: categories, entries, and the key points and quotes of an entry."""
 
+from collections import namedtuple
+from datetime import UTC, datetime
+
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 class CategoryManager(models.Manager):
@@ -202,6 +206,17 @@ class StigmatizingTerm(models.Model):
         return (self.term,)
 
 
+Versions = namedtuple("Versions", "names content removed published")
+
+
+def _aware(value):
+    """A datetime from raw SQL: SQLite gives text or naive UTC datetimes, PostgreSQL
+    aware ones."""
+    if value is not None and not isinstance(value, datetime):
+        value = parse_datetime(str(value))
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 class GlossaryState(models.Model):
     """One row: when the set of public names (titles, aliases, addresses, visibility) last
     changed, and when any content did. Cross-links (linking.py) depend on the first, not
@@ -214,6 +229,22 @@ class GlossaryState(models.Model):
 
     def __str__(self):
         return f"names changed at {self.names_changed_at}"
+
+    @classmethod
+    def versions(cls):
+        """(names changed, content changed, last public deletion, latest publication time
+        that has come), in one query of one row and two indexed maxima. A public entry's
+        deletion and a scheduled entry's time coming change both kinds of version."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.names_changed_at, s.content_changed_at, "
+                "(SELECT MAX(removed_at) FROM articles_removedarticle), "
+                "(SELECT MAX(published_at) FROM articles_article "
+                " WHERE status = 'published' AND published_at <= %s) "
+                "FROM (SELECT 1) AS one LEFT JOIN articles_glossarystate s ON s.id = 1",
+                [timezone.now()],
+            )
+            return Versions(*(_aware(value) for value in cursor.fetchone()))
 
     @classmethod
     def changed(cls, names=False):

@@ -12,7 +12,7 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
@@ -66,7 +66,8 @@ def term_index(request):
     total = sum(counts.values())
     context = {"total": total, "counts": [(letter, counts.get(letter, 0)) for letter in LETTERS]}
     if total <= INDEX_ONE_PAGE:
-        context["groups"] = group_by_letter(published.only("title", "slug", "initial"))
+        entries = in_index_order(published.only("title", "slug", "initial"))
+        context["groups"] = group_by_letter(entries)
         path = reverse("articles:index")
     elif (letter := request.GET.get("letter", "").upper()) not in LETTERS:
         path = reverse("articles:index")  # the letters, with how many terms each has
@@ -87,11 +88,9 @@ def term_index(request):
 
 @require_safe
 def category_detail(request, slug):
-    category = Category.objects.filter(slug=slug).first()
-    if category is None:
-        if Category.objects.filter(slug=slug.lower()).exists():
-            return _moved(request, reverse("articles:category", args=[slug.lower()]))
-        raise Http404("No such category.")
+    # (Another spelling, /categories/Care/, 404s here and LowercasePathMiddleware
+    # redirects it.)
+    category = get_object_or_404(Category, slug=slug)
     validators = conditional.for_list(category)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
