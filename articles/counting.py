@@ -24,14 +24,20 @@ def is_reader_view(request):
     if any("prefetch" in request.META.get(h, "").lower() or "preview" in request.META.get(h, "")
            for h in _PREFETCH_HEADERS):  # fmt: skip
         return False
-    if request.user.is_authenticated and request.user.is_staff:
+    user = getattr(request, "user", None)  # None before authentication (middleware.py)
+    if user is not None and user.is_authenticated and user.is_staff:
         return False
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:500]
     return not (user_agent and _crawlers.is_crawler(user_agent))
 
 
+def count_view(article_id):
+    """record_view() without the instance."""
+    Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+
+
 def record_view(article):
     """Add one view atomically in the database (no read-modify-write, no `save()`, so
     `updated_at` stays put) and mirror it on the instance for display."""
-    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+    count_view(article.pk)
     article.view_count += 1

@@ -1,10 +1,19 @@
-"""Site-wide response rules: one address per page (LowercasePathMiddleware) and the
-Permissions-Policy header."""
+"""Site-wide response rules: one address per page (LowercasePathMiddleware), the
+Permissions-Policy header, and reader pages for new readers straight from the cache
+(SharedPageMiddleware)."""
+
+import re
 
 from django.conf import settings
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils.cache import get_conditional_response
+from django.utils.http import parse_http_date_safe
 from django.urls import Resolver404, resolve
 from django.utils.encoding import escape_uri_path
+
+from . import page_cache
+from .counting import count_view, is_reader_view
 
 
 class LowercasePathMiddleware:
@@ -44,3 +53,67 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class SharedPageMiddleware:
+    """Reader pages cost almost what a static file does for the readers who make most
+    requests: no session, no signed-in user, no answers given (no cookie but the CSRF
+    one). For them the home page, the index, category, term and search pages come from
+    page_cache's shared copy under their address while the glossary's versions are
+    unchanged; a term page's read is counted first (two small queries in all). Every other
+    request, and a missing or outdated copy, goes the usual way through the view, whose
+    page is then kept for the next reader.
+
+    It sits inside the security, CSP and Permissions-Policy middleware (their headers
+    apply here too) and outside sessions, CSRF and authentication, whose work it does
+    itself where a page needs it: the CSRF cookie and token of the feedback form.
+    """
+
+    PATHS = re.compile(r"/(?:terms/(?:[-a-z0-9_]+/)?|categories/[-a-z0-9_]+/|search/)?")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.allowed_cookies = {settings.CSRF_COOKIE_NAME}
+
+    def __call__(self, request):
+        if not (
+            request.method == "GET"
+            and self.PATHS.fullmatch(request.path_info)
+            and request.COOKIES.keys() <= self.allowed_cookies
+        ):
+            return self.get_response(request)
+        full_path = request.get_full_path()
+        # Read before the page is made: a change committed meanwhile moves the versions,
+        # so the page kept below can never outlive it.
+        versions = page_cache.shared_versions()
+        if page := page_cache.get_shared(full_path, versions):
+            return self._serve(request, page)
+        response = self.get_response(request)
+        if response.status_code == 200 and hasattr(response, "shared_content"):
+            page_cache.put_shared(full_path, versions, response)
+        return response
+
+    def _serve(self, request, page):
+        if page.counted_article_id is not None and is_reader_view(request):
+            count_view(page.counted_article_id)
+        headers = dict(page.headers)
+        last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+        response = get_conditional_response(
+            request, etag=headers.get("ETag"), last_modified=last_modified
+        )
+        if response is not None:  # 304: the reader's copy is current
+            for name, value in page.headers:
+                if not name.lower().startswith("content-"):
+                    response[name] = value
+            return response
+        content = page.content
+        placeholder = page_cache.CSRF_PLACEHOLDER.encode()
+        if placeholder in content:
+            self.csrf.process_request(request)  # reads the reader's CSRF cookie, if any
+            content = content.replace(placeholder, get_token(request).encode())
+        response = HttpResponse(content)
+        for name, value in page.headers:
+            response[name] = value
+        response["Content-Length"] = str(len(content))
+        return self.csrf.process_response(request, response)  # sets a new reader's cookie

@@ -1,19 +1,31 @@
 """Rendered pages for anonymous readers, kept in Django's cache (local memory, or Redis
-when REDIS_URL is set).
+when REDIS_URL is set), at two levels.
 
-A page's key is made from its validators (conditional.py), which change whenever
-anything the page shows changes: saving an entry, its parts, its category or a related
-entry gives exactly the pages that show it a new key, and other pages stay cached. Entries
-live a minute at most, so view counts and "most viewed" lists lag by a minute at most.
-Views are counted before the cache is asked (views.py), so cached reads count too.
-Signed-in users (editors) always get a fresh page.
+Each page's own copy: a view keys it by its validators (conditional.py), which change
+whenever anything the page shows changes: saving an entry, its parts, its category or a
+related entry gives exactly the pages that show it a new key, and other pages stay cached.
+
+The shared copy (SharedPageMiddleware): a reader who brings no session and no answers
+(no cookie but the CSRF one) gets the page that any such reader gets, stored under its
+address and valid while the glossary's stored versions (GlossaryState) are the ones it
+was made under. It is answered before sessions, authentication and the view run. Any
+saved entry, part or category moves those versions, so after an edit each page takes the
+slower way once (and usually finds its own copy still valid).
+
+Copies live a minute at most, so view counts and "most viewed" lists lag by a minute at
+most. Views are counted before any cache is asked, so cached reads count too. Signed-in
+users (editors) always get a fresh page.
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+
+from . import conditional
+from .models import GlossaryState
 
 TIMEOUT = 60
 # Forms on cached pages carry this instead of a CSRF token; each response gets the
@@ -31,6 +43,13 @@ def usable(request):
     return request.method == "GET" and not request.user.is_authenticated
 
 
+def _shareable(response, content):
+    # The page as every new reader gets it (CSRF placeholder included), for
+    # SharedPageMiddleware to keep.
+    response.shared_content = content
+    return response
+
+
 def get(request, validators):
     """The cached response for this page and version, or None."""
     if not usable(request):
@@ -42,13 +61,14 @@ def get(request, validators):
     response = HttpResponse(content)
     for name, value in headers.items():
         response[name] = value
-    return response
+    return _shareable(response, content)
 
 
 def put(request, validators, response):
     if usable(request) and response.status_code == 200:
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
         cache.set(_key(request, validators), (response.content, headers), TIMEOUT)
+        _shareable(response, response.content)
     return response
 
 
@@ -59,3 +79,39 @@ def with_csrf_token(request, response):
     if placeholder in response.content:
         response.content = response.content.replace(placeholder, get_token(request).encode())
     return response
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    """A page as every new reader gets it: headers, the body with the CSRF placeholder,
+    and the entry whose view a read counts (term pages). Valid under `versions`."""
+
+    versions: tuple
+    headers: tuple
+    content: bytes
+    counted_article_id: int | None
+
+
+def shared_versions():
+    """What every shared page's validity depends on beyond its address, in one query:
+    GlossaryState's versions (any content saved, names changed, a public entry deleted, a
+    scheduled time come) and the release (templates, static files)."""
+    return (conditional.release_tag(), *GlossaryState.versions())
+
+
+def _shared_key(full_path):
+    return "shared:" + hashlib.sha256(full_path.encode()).hexdigest()
+
+
+def get_shared(full_path, versions):
+    stored = cache.get(_shared_key(full_path))
+    return stored if stored is not None and stored.versions == versions else None
+
+
+def put_shared(full_path, versions, response):
+    headers = tuple(
+        (name, value) for name, value in response.items() if name.lower() != "content-length"
+    )
+    counted = getattr(response, "counted_article_id", None)
+    page = SharedPage(versions, headers, response.shared_content, counted)
+    cache.set(_shared_key(full_path), page, TIMEOUT)

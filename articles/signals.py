@@ -6,7 +6,7 @@ Everything runs inside the transaction of the change itself (fixtures included),
 page and its search entry can never disagree after a commit or a rollback.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -111,3 +111,10 @@ def touch_article(sender, instance, raw=False, **kwargs):
     last-modified date (not for fixtures, which carry their own dates)."""
     if not raw:
         Article.objects.filter(pk=instance.article_id).update(updated_at=timezone.now())
+    GlossaryState.changed()  # term pages kept by their address are made again
+
+
+@receiver(m2m_changed, sender=Article.related.through)
+def note_changed_related(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        GlossaryState.changed()

@@ -133,6 +133,7 @@ def article_detail(request, slug):
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
     if cached := page_cache.get(request, validators):
+        cached.counted_article_id = article.pk  # a shared copy's reads count (middleware.py)
         return conditional.finish(request, page_cache.with_csrf_token(request, cached), validators)
     prefetch_related_objects([article], "key_points", "quotes", "sources")
     context = term_context(article, glossary) | {
@@ -144,6 +145,7 @@ def article_detail(request, slug):
     response = page_cache.put(
         request, validators, render(request, "articles/article_detail.html", context)
     )
+    response.counted_article_id = article.pk
     return conditional.finish(request, page_cache.with_csrf_token(request, response), validators)
 
 
@@ -242,6 +244,10 @@ def _moved_or_gone(request, slug):
 
 @require_safe
 def search_results(request):
+    # Results change with any entry's content, like the lists.
+    version = conditional.for_list()
+    if cached := page_cache.get(request, version):
+        return cached
     results = search(request.GET.get("q", ""))
     preferred = language.preferred_for(results.query)
     if preferred is not None:  # the preferred entry first, with its note
@@ -266,7 +272,9 @@ def search_results(request):
         "meta": metadata.for_search(results.query, page),
         "preferred": preferred,
     }
-    return render(request, "articles/search_results.html", context)
+    return page_cache.put(
+        request, version, render(request, "articles/search_results.html", context)
+    )
 
 
 @require_safe

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "articles.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "articles.middleware.LowercasePathMiddleware",
+    # New readers' pages from the cache, before sessions and authentication.
+    "articles.middleware.SharedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

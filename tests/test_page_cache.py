@@ -116,3 +116,96 @@ def test_pages_cache_in_redis(client, pages, redis_cache):
     pages["craving"].tldr = "Changed in Redis."
     pages["craving"].save()
     assert b"Changed in Redis." in client.get("/terms/craving/").content
+
+
+def served(client, path, **headers):
+    """(response, number of queries) for one request."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, **headers)
+    return response, len(queries.captured_queries)
+
+
+def test_new_readers_term_page_takes_two_queries(human, pages):
+    first, _ = served(human, "/terms/craving/")
+    second, queries = served(human, "/terms/craving/")
+    assert queries == 2  # the glossary's versions, and the view counted
+    strip = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub(b"", first.content) == strip.sub(b"", second.content)
+    assert int(second["Content-Length"]) == len(second.content)
+    for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "X-Frame-Options",
+                   "Content-Security-Policy", "Permissions-Policy", "Referrer-Policy"):  # fmt: skip
+        assert second[header] == first[header], header
+    pages["craving"].refresh_from_db()
+    assert pages["craving"].view_count == 2
+
+
+def test_fast_pages_follow_every_change(client, pages, make_article):
+    craving, relapse = pages["craving"], pages["relapse"]
+
+    def page():
+        client.get("/terms/craving/")  # kept, if it was not already
+        return client.get("/terms/craving/").content.decode()
+
+    assert "Relapse" in page()
+    craving.key_points.create(text="Urges rise and fall", order=3)
+    assert "Urges rise and fall" in page()
+    craving.quotes.create(text="It passes.", attribution="A peer worker")
+    assert "It passes." in page()
+    sponsor = pages["other"]
+    craving.related.add(sponsor)  # no save of either entry
+    assert 'href="/terms/sponsor/"' in page()
+    craving.related.remove(relapse)
+    assert 'href="/terms/relapse/"' not in page()
+    craving.definition = "Strong urges to use."
+    craving.save()
+    assert 'href="/terms/urges/"' not in page()
+    make_article(title="Urges", slug="urges", definition="Short wants.")
+    assert 'href="/terms/urges/"' in page()  # a new entry's name becomes a cross-link
+    craving.status = "draft"
+    craving.save()
+    assert client.get("/terms/craving/").status_code == 404
+
+
+def test_fast_pages_count_only_readers(client, human, pages):
+    human.get("/terms/craving/")
+    human.get("/terms/craving/")
+    bot = Client(HTTP_USER_AGENT="Mozilla/5.0 (compatible; Googlebot/2.1)")
+    bot.get("/terms/craving/")
+    human.get("/terms/craving/", HTTP_SEC_PURPOSE="prefetch")
+    human.head("/terms/craving/")
+    pages["craving"].refresh_from_db()
+    assert pages["craving"].view_count == 2
+
+
+def test_fast_pages_answer_revalidation_with_304(human, pages):
+    first = human.get("/terms/craving/")
+    response, queries = served(human, "/terms/craving/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 304 and queries == 2
+    assert response["ETag"] == first["ETag"] and response["Cache-Control"]
+    pages["craving"].refresh_from_db()
+    assert pages["craving"].view_count == 2  # a revalidated read is a read
+
+
+def test_readers_with_state_take_the_full_way(client, editor, pages):
+    client.get("/terms/craving/")
+    assert served(client, "/terms/craving/")[1] == 2
+    for path in ("/terms/craving/?feedback=thanks", "/terms/craving/?utm_source=x"):
+        assert served(client, path)[1] > 2
+    answered = Client()
+    answered.post("/terms/craving/feedback/", {"helpful": "yes"})
+    response, queries = served(answered, "/terms/craving/")
+    assert queries > 2 and b"Thank you for telling us" in response.content
+    client.force_login(editor)
+    assert served(client, "/terms/craving/")[1] > 2
+
+
+def test_search_pages_are_cached_and_follow_changes(client, pages, make_article):
+    first, _ = served(client, "/search/?q=urge")
+    assert b"Urge Surfing" not in first.content
+    again, queries = served(client, "/search/?q=urge")
+    assert queries == 1 and again.content == first.content  # the versions only
+    make_article(title="Urge Surfing", slug="urge-surfing")
+    assert b"Urge Surfing" in client.get("/search/?q=urge").content
+    pages["craving"].status = "draft"
+    pages["craving"].save()
+    assert b"/terms/craving/" not in client.get("/search/?q=craving").content
