@@ -5,7 +5,7 @@ is meant to say how many people read the entry.
 """
 
 from crawlerdetect import CrawlerDetect
-from django.db.models import F
+from django.db import connection
 
 from .models import Article
 
@@ -31,9 +31,16 @@ def is_reader_view(request):
     return not (user_agent and _crawlers.is_crawler(user_agent))
 
 
+_COUNT_VIEW = (
+    f"UPDATE {Article._meta.db_table} SET view_count = view_count + 1 WHERE id = %s"
+)
+
+
 def count_view(article_id):
-    """record_view() without the instance."""
-    Article.objects.filter(pk=article_id).update(view_count=F("view_count") + 1)
+    """record_view() without the instance: one statement, on the path of every cached
+    term page (the ORM would spend longer building it than the database running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_VIEW, [article_id])
 
 
 def record_view(article):

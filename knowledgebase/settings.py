@@ -133,8 +133,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # No persistent connections: SQLite connections are cheap, and threads must not share one.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Each thread keeps its connection (Django's are per thread): opening one costs little,
+    # but closing the last one checkpoints the write-ahead log, on every request.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             # Wait for a writer instead of failing with "database is locked", and take the
