@@ -1,10 +1,17 @@
 """ "Was this helpful?": one answer per reader and entry, counted atomically.
 
 A reader's answers are remembered in a signed cookie, and (for readers who clear their
-cookies) their address is remembered in the cache for a day."""
+cookies) their address is remembered in the cache for a day.
+
+The form carries no CSRF token, so that a term page is the same for every reader who has
+not answered (it can be served from a shared copy, and sets no cookie). Answers from other
+sites are refused by what browsers say about where a request comes from (from_this_site,
+the Fetch Metadata check that Go's CrossOriginProtection and OWASP describe)."""
 
 import hashlib
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 from django.db.models import F
@@ -15,6 +22,29 @@ COOKIE = "kb_answered"
 COOKIE_AGE = 365 * 24 * 3600
 REMEMBERED = 200  # entries per cookie, newest kept
 ADDRESS_MEMORY = 24 * 3600
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def from_this_site(request):
+    """Whether a browser sent this request from one of the site's own pages. Browsers
+    send Sec-Fetch-Site (all current ones) or at least Origin with a form's POST; a
+    request with neither is not from a browser, so it cannot be a forged one."""
+    site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if site is not None:
+        return site in ("same-origin", "none")  # "none": typed or bookmarked by the user
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return True
+    allowed = {
+        _origin(f"{request.scheme}://{request.get_host()}"),
+        _origin(settings.SITE_URL),
+        *(_origin(trusted) for trusted in settings.CSRF_TRUSTED_ORIGINS),
+    }
+    return origin.lower() in allowed
 
 
 def answered(request):

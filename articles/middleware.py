@@ -6,11 +6,10 @@ import re
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponsePermanentRedirect
-from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.utils.cache import get_conditional_response
-from django.utils.http import parse_http_date_safe
 from django.urls import Resolver404, resolve
+from django.utils.cache import get_conditional_response
 from django.utils.encoding import escape_uri_path
+from django.utils.http import parse_http_date_safe
 
 from . import page_cache
 from .counting import count_view, is_reader_view
@@ -65,15 +64,14 @@ class SharedPageMiddleware:
     page is then kept for the next reader.
 
     It sits inside the security, CSP and Permissions-Policy middleware (their headers
-    apply here too) and outside sessions, CSRF and authentication, whose work it does
-    itself where a page needs it: the CSRF cookie and token of the feedback form.
+    apply here too) and outside sessions, CSRF and authentication: reader pages hold no
+    per-reader token (see feedback.py).
     """
 
     PATHS = re.compile(r"/(?:terms/(?:[-a-z0-9_]+/)?|categories/[-a-z0-9_]+/|search/)?")
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.csrf = CsrfViewMiddleware(get_response)
         self.allowed_cookies = {settings.CSRF_COOKIE_NAME}
 
     def __call__(self, request):
@@ -107,13 +105,8 @@ class SharedPageMiddleware:
                 if not name.lower().startswith("content-"):
                     response[name] = value
             return response
-        content = page.content
-        placeholder = page_cache.CSRF_PLACEHOLDER.encode()
-        if placeholder in content:
-            self.csrf.process_request(request)  # reads the reader's CSRF cookie, if any
-            content = content.replace(placeholder, get_token(request).encode())
-        response = HttpResponse(content)
+        response = HttpResponse(page.content)
         for name, value in page.headers:
             response[name] = value
-        response["Content-Length"] = str(len(content))
-        return self.csrf.process_response(request, response)  # sets a new reader's cookie
+        response["Content-Length"] = str(len(page.content))
+        return response

@@ -6,11 +6,12 @@ whenever anything the page shows changes: saving an entry, its parts, its catego
 related entry gives exactly the pages that show it a new key, and other pages stay cached.
 
 The shared copy (SharedPageMiddleware): a reader who brings no session and no answers
-(no cookie but the CSRF one) gets the page that any such reader gets, stored under its
-address and valid while the glossary's stored versions (GlossaryState) are the ones it
-was made under. It is answered before sessions, authentication and the view run. Any
-saved entry, part or category moves those versions, so after an edit each page takes the
-slower way once (and usually finds its own copy still valid).
+(no cookie but the CSRF one, which reader pages don't use) gets the page that any such
+reader gets, stored under its address and valid while the glossary's stored versions
+(GlossaryState) are the ones it was made under. It is answered before sessions,
+authentication and the view run. Any saved entry, part or category moves those versions,
+so after an edit each page takes the slower way once (and usually finds its own copy
+still valid).
 
 Copies live a minute at most, so view counts and "most viewed" lists lag by a minute at
 most. Views are counted before any cache is asked, so cached reads count too. Signed-in
@@ -22,15 +23,11 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 
 from . import conditional
 from .models import GlossaryState
 
-TIMEOUT = 60
-# Forms on cached pages carry this instead of a CSRF token; each response gets the
-# reader's own token (see with_csrf_token).
-CSRF_PLACEHOLDER = "csrf-token-placeholder-3f9a"
+TIMEOUT = 50  # with the views' buffer (counting.py), counts shown lag under a minute
 KEPT_HEADERS = ("Content-Type", "Content-Language")
 
 
@@ -44,8 +41,7 @@ def usable(request):
 
 
 def _shareable(response, content):
-    # The page as every new reader gets it (CSRF placeholder included), for
-    # SharedPageMiddleware to keep.
+    # The page as every new reader gets it, for SharedPageMiddleware to keep.
     response.shared_content = content
     return response
 
@@ -72,19 +68,10 @@ def put(request, validators, response):
     return response
 
 
-def with_csrf_token(request, response):
-    """Put this reader's CSRF token where the page has the placeholder (and so set the
-    CSRF cookie)."""
-    placeholder = CSRF_PLACEHOLDER.encode()
-    if placeholder in response.content:
-        response.content = response.content.replace(placeholder, get_token(request).encode())
-    return response
-
-
 @dataclass(frozen=True)
 class SharedPage:
-    """A page as every new reader gets it: headers, the body with the CSRF placeholder,
-    and the entry whose view a read counts (term pages). Valid under `versions`."""
+    """A page as every new reader gets it (headers and body) and the entry whose view a
+    read counts (term pages). Valid under `versions`."""
 
     versions: tuple
     headers: tuple

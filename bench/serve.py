@@ -222,11 +222,18 @@ def main():
         sent = args.connections * 125
         with ThreadPoolExecutor(args.connections) as pool:
             statuses = list(pool.map(lambda _: fetch(base + term), range(sent)))
-        counted = view_count(env, "peer-support") - before
         ok = statuses.count(200)
+        # Views are written from memory every second (articles/counting.py): wait for
+        # them, up to the minute a count may lag.
+        finished = time.monotonic()
+        while (counted := view_count(env, "peer-support") - before) < ok:
+            if time.monotonic() - finished > 60:
+                break
+            time.sleep(0.2)
         print(
             f"views counted: {counted} for {ok} successful of {sent} concurrent requests "
-            f"({'exact' if counted == ok == sent else 'MISMATCH'})"
+            f"({'exact' if counted == ok == sent else 'MISMATCH'}), all written "
+            f"{time.monotonic() - finished:.1f} s after the last response"
         )
         rss = worker_rss_mb(server.pid)
         print(f"worker RSS: {', '.join(f'{size:.0f} MB' for size in rss)}")

@@ -145,6 +145,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# Views are added up in memory and written this often (articles/counting.py); 0 writes
+# each view at once.
+VIEW_FLUSH_SECONDS = float(os.environ.get("KB_VIEW_FLUSH_SECONDS", "1"))
+
 # Cache: Redis when REDIS_URL is set (shared by every app server: pages, view of the
 # glossary's names), else this process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()

@@ -116,6 +116,12 @@ def demo(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _views_written_at_once(settings):
+    """Each view is written as it is counted (test_counting.py tests the buffer)."""
+    settings.VIEW_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test starts with an empty cache (feedback memory, throttles)."""
     cache.clear()

@@ -1,4 +1,5 @@
-""" "Was this helpful?": one counted answer per reader and entry, CSRF-protected."""
+""" "Was this helpful?": one counted answer per reader and entry; answers from other sites
+refused."""
 
 from django.test import Client
 
@@ -6,7 +7,7 @@ from django.test import Client
 def test_feedback_counts_one_answer_per_reader(client, make_article):
     article = make_article(slug="craving")
     page = client.get("/terms/craving/").content.decode()
-    assert "Was this helpful?" in page and 'name="csrfmiddlewaretoken"' in page
+    assert "Was this helpful?" in page and "csrfmiddlewaretoken" not in page
     response = client.post("/terms/craving/feedback/", {"helpful": "yes"})
     assert response.status_code == 303
     assert response["Location"] == "/terms/craving/?feedback=thanks#feedback"
@@ -23,7 +24,35 @@ def test_feedback_counts_one_answer_per_reader(client, make_article):
     assert client.post("/terms/nope/feedback/", {"helpful": "yes"}).status_code == 404
 
 
-def test_feedback_requires_the_csrf_token(make_article):
+def test_answers_from_other_sites_are_refused(make_article):
+    article = make_article(slug="craving")
+    strict = Client(enforce_csrf_checks=True)  # no token needed: the origin is checked
+    answer = {"helpful": "yes"}
+    forged = [
+        {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_SEC_FETCH_SITE": "same-site", "HTTP_ORIGIN": "https://sub.testserver"},
+        {"HTTP_ORIGIN": "https://evil.example"},  # an older browser: Origin only
+        {"HTTP_ORIGIN": "null"},
+    ]
+    for headers in forged:
+        response = strict.post("/terms/craving/feedback/", answer, **headers)
+        assert response.status_code == 403, headers
+        assert "only be sent from its own pages" in response.content.decode()
+    article.refresh_from_db()
+    assert article.helpful_yes == 0
+    accepted = [
+        {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_ORIGIN": "http://testserver"},
+        {"HTTP_ORIGIN": "http://testserver"},
+        {},  # not a browser: it cannot be a forged request from a reader's browser
+    ]
+    for headers in accepted:
+        assert Client(**headers).post("/terms/craving/feedback/", answer).status_code == 303
+
+
+def test_a_reader_gets_no_cookie_until_answering(make_article):
     make_article(slug="craving")
-    strict = Client(enforce_csrf_checks=True)
-    assert strict.post("/terms/craving/feedback/", {"helpful": "yes"}).status_code == 403
+    reader = Client()
+    for _ in range(2):
+        assert not reader.get("/terms/craving/").cookies
+    response = reader.post("/terms/craving/feedback/", {"helpful": "yes"})
+    assert list(response.cookies) == ["kb_answered"]
