@@ -146,6 +146,20 @@ def view_count(env, slug):
     return int(out.strip().splitlines()[-1])
 
 
+def sample_slugs(env, count):
+    """Up to `count` public entries' slugs spread over the glossary (not the page the
+    load above was on)."""
+    code = (
+        "import django; django.setup(); from articles.models import Article;"
+        "slugs = list(Article.objects.published().exclude(slug='peer-support')"
+        ".order_by('pk').values_list('slug', flat=True));"
+        f"step = max(1, len(slugs) // {count}); print(' '.join(slugs[::step][:{count}]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return out.strip().splitlines()[-1].split()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
@@ -212,6 +226,17 @@ def main():
             rps = result["requests"] / result["seconds"]
             print(f"| {label} | {rps:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
                   f"{result['errors'] + result['non2xx']} |")  # fmt: skip
+        # Uncached: the first read of each of many term pages (no copy of any of them
+        # kept yet), one at a time, over loopback.
+        slugs = sample_slugs(env, 200)
+        timings = []
+        for slug in slugs:
+            started = time.perf_counter()
+            fetch(f"{base}/terms/{slug}/")
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        p50, p99 = timings[len(timings) // 2], timings[int(len(timings) * 0.99)]
+        print(f"| uncached term pages ({len(slugs)}, one by one) | | {p50:.1f} | {p99:.1f} | 0 |")
         term_rps = results[term]["requests"] / results[term]["seconds"]
         static = results["static file (same size)"]
         ratio = term_rps / (static["requests"] / static["seconds"])
