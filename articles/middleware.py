@@ -59,7 +59,7 @@ class SharedPageMiddleware:
     requests: no session, no signed-in user, no answers given (no cookie but the CSRF
     one). For them the home page, the index, category, term and search pages come from
     page_cache's shared copy under their address while the glossary's versions are
-    unchanged; a term page's read is counted first (two small queries in all). Every other
+    unchanged; a term page's read is counted first (in memory: no query at all). Every other
     request, and a missing or outdated copy, goes the usual way through the view, whose
     page is then kept for the next reader.
 

@@ -1,10 +1,11 @@
 """The glossary's content: categories, entries, and the key points and quotes of an entry."""
 
+import time
 from collections import namedtuple
 from datetime import UTC, datetime
 
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -246,12 +247,37 @@ class GlossaryState(models.Model):
             )
             return Versions(*(_aware(value) for value in cursor.fetchone()))
 
+    # versions() as recently read by this process: (read at, monotonic clock; Versions).
+    _recent = None
+    RECENT_SECONDS = 0.5
+
+    @classmethod
+    def recent_versions(cls):
+        """versions(), read at most every RECENT_SECONDS per process, for the pages served
+        to readers from shared copies (page_cache.py): their reads then touch no database.
+        A change made in this process is seen at once; one made elsewhere within
+        RECENT_SECONDS."""
+        recent = cls._recent
+        if recent is not None and time.monotonic() - recent[0] < cls.RECENT_SECONDS:
+            return recent[1]
+        read_at = time.monotonic()
+        versions = cls.versions()
+        cls._recent = (read_at, versions)
+        return versions
+
+    @classmethod
+    def _forget_recent(cls):
+        cls._recent = None
+
     @classmethod
     def changed(cls, names=False):
         now = timezone.now()
         fields = {"content_changed_at": now} | ({"names_changed_at": now} if names else {})
         if not cls.objects.filter(pk=1).update(**fields):
             cls.objects.create(pk=1)
+        # Now, and again once committed (other threads may read the old row meanwhile).
+        cls._forget_recent()
+        transaction.on_commit(cls._forget_recent)
 
 
 class SlugRedirect(models.Model):

@@ -9,9 +9,9 @@ The shared copy (SharedPageMiddleware): a reader who brings no session and no an
 (no cookie but the CSRF one, which reader pages don't use) gets the page that any such
 reader gets, stored under its address and valid while the glossary's stored versions
 (GlossaryState) are the ones it was made under. It is answered before sessions,
-authentication and the view run. Any saved entry, part or category moves those versions,
-so after an edit each page takes the slower way once (and usually finds its own copy
-still valid).
+authentication and the view run, without a query. Any saved entry, part or category
+moves those versions, so after an edit each page takes the slower way once (and usually
+finds its own copy still valid).
 
 Copies live a minute at most, so view counts and "most viewed" lists lag by a minute at
 most. Views are counted before any cache is asked, so cached reads count too. Signed-in
@@ -80,10 +80,11 @@ class SharedPage:
 
 
 def shared_versions():
-    """What every shared page's validity depends on beyond its address, in one query:
-    GlossaryState's versions (any content saved, names changed, a public entry deleted, a
-    scheduled time come) and the release (templates, static files)."""
-    return (conditional.release_tag(), *GlossaryState.versions())
+    """What every shared page's validity depends on beyond its address: GlossaryState's
+    versions (any content saved, names changed, a public entry deleted, a scheduled time
+    come; read from the database at most twice a second) and the release (templates,
+    static files)."""
+    return (conditional.release_tag(), *GlossaryState.recent_versions())
 
 
 def _shared_key(full_path):

@@ -153,9 +153,7 @@ VIEW_FLUSH_SECONDS = float(os.environ.get("KB_VIEW_FLUSH_SECONDS", "1"))
 # glossary's names), else this process's memory.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "knowledgebase.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {

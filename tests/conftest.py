@@ -8,7 +8,14 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles.models import Article, Category, ExpertQuote, KeyPoint, RemovedArticle
+from articles.models import (
+    Article,
+    Category,
+    ExpertQuote,
+    GlossaryState,
+    KeyPoint,
+    RemovedArticle,
+)
 
 _counter = itertools.count(1)
 
@@ -119,6 +126,13 @@ def demo(django_db_setup, django_db_blocker):
 def _views_written_at_once(settings):
     """Each view is written as it is counted (test_counting.py tests the buffer)."""
     settings.VIEW_FLUSH_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _versions_read_each_time(monkeypatch):
+    """Shared pages check the glossary's versions on every request (test_page_cache.py
+    tests the half-second memory of them)."""
+    monkeypatch.setattr(GlossaryState, "RECENT_SECONDS", 0)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,9 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from articles.models import Category
+from articles.models import Article, Category, GlossaryState
 
 REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
@@ -81,7 +82,7 @@ def test_editors_always_get_a_fresh_page(client, editor, pages):
 
 @pytest.fixture
 def redis_cache():
-    settings = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    settings = {"default": {"BACKEND": "knowledgebase.cache.RedisCache",
                             "LOCATION": REDIS}}  # fmt: skip
     with override_settings(CACHES=settings):
         cache = caches["default"]
@@ -194,3 +195,24 @@ def test_search_pages_are_cached_and_follow_changes(client, pages, make_article)
     pages["craving"].status = "draft"
     pages["craving"].save()
     assert b"/terms/craving/" not in client.get("/search/?q=craving").content
+
+
+def test_shared_pages_read_the_versions_at_most_twice_a_second(
+    client, pages, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(GlossaryState, "RECENT_SECONDS", 3600)
+    client.get("/terms/sponsor/")
+    with django_assert_num_queries(1):  # the view counted; no versions read
+        client.get("/terms/sponsor/")
+    # A change made here is seen at once (elsewhere, within the half second).
+    pages["other"].tldr = "Someone who has been there."
+    pages["other"].save()
+    assert b"Someone who has been there." in client.get("/terms/sponsor/").content
+    # A change the versions don't know of yet (another process's, just committed) shows
+    # once they are read again.
+    changed = {"tldr": "Changed elsewhere.", "updated_at": timezone.now()}
+    Article.objects.filter(pk=pages["other"].pk).update(**changed)
+    GlossaryState.objects.update(content_changed_at=timezone.now())
+    assert b"Changed elsewhere." not in client.get("/terms/sponsor/").content
+    monkeypatch.setattr(GlossaryState, "RECENT_SECONDS", 0)
+    assert b"Changed elsewhere." in client.get("/terms/sponsor/").content
