@@ -85,7 +85,10 @@ class ViewBuffer:
             logger.exception("Could not write %d views; trying again", counts.total())
             with self._lock:
                 self._counts.update(counts)
-            connection.close()  # a broken connection is opened afresh next time
+        finally:
+            # Not kept between writes: a second apart, a connection of its own would
+            # only sit idle (and could break unseen).
+            connection.close()
 
 
 buffer = ViewBuffer()

@@ -1,54 +1,52 @@
 """Automatic cross-links: in an entry's definition and body, the first mention of another
 public entry's title or alias links to that entry.
 
-Whole words, case-insensitive (all-capital abbreviations such as "AA" or "HALT" only in
-capitals), longest match first ("Relapse Prevention" before "Relapse"), never inside
-headings, links, code or preformatted text, never to the entry itself.
+Whole words; case, accents and punctuation don't matter ("relapse-prevention" mentions
+"Relapse Prevention"), except that all-capital abbreviations such as "AA" or "HALT" only
+match in capitals; longest match first ("Relapse Prevention" before "Relapse"); never
+inside headings, links, code or preformatted text; never to the entry itself.
 
-Links are added when a page is shown, not when an entry is saved, so that adding,
+Links are added when a page is made, not when an entry is saved, so that adding,
 renaming, aliasing or unpublishing an entry changes every page that mentions it. The
-names live in one Aho-Corasick automaton (pyahocorasick: one pass over the text whatever
-the number of entries), rebuilt when the glossary changes.
+names are not held in memory (a glossary of 100,000 entries has 160,000 of them): the
+runs of up to as many words as the longest name has, from each word of the page, are
+looked up among the search index's normalised names (SearchName, indexed) in one query.
 """
 
 import html
 import re
-import threading
 from dataclasses import dataclass
 
-import ahocorasick
-from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Article, GlossaryState
+from .models import GlossaryState, SearchName, published_q
+from .search.text import normalize
 
 # Block elements whose text never gets links, and inline ones that already are links/code.
 SKIPPED = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
+_WORD = re.compile(r"[^\W_]+")  # as normalize() splits words
+MAX_NAME_WORDS = 12  # longer names are not looked for
 
 
 @dataclass(frozen=True)
 class Target:
     article_id: int
     slug: str
-    title: str
     name: str
     exact_case: bool  # an abbreviation: match in capitals only
 
 
-@dataclass
+@dataclass(frozen=True)
 class Glossary:
     version: tuple
-    valid_until: object  # the next scheduled entry's publication time, or None
-    automaton: object  # None when there are no names
+    longest_name: int  # in words
 
 
-_lock = threading.Lock()
-_current = None
+_longest = {}  # glossary version → words in the longest public name
 
 
 def glossary_version():
@@ -59,96 +57,90 @@ def glossary_version():
     return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
 
 
-def _build(version):
-    automaton = ahocorasick.Automaton()
-    public = Article.objects.published().only("pk", "slug", "title", "aliases")
-    for article in public.iterator(chunk_size=2000):
-        for name in [article.title, *article.alias_list]:
-            name = name.strip()
-            key = name.lower()
-            # Very short lower-case names ("is", "of") would link ordinary words.
-            exact_case = name.isupper()
-            if len(key) < 2 or (len(key) < 3 and not exact_case) or len(key) != len(name):
-                continue
-            target = Target(article.pk, article.slug, article.title, name, exact_case)
-            existing = automaton.get(key, None)
-            # Two entries with the same name: the title wins over an alias.
-            if existing is None or (name == article.title and existing.title != existing.name):
-                automaton.add_word(key, target)
-    upcoming = (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    if len(automaton):
-        automaton.make_automaton()
-    return Glossary(version, upcoming, automaton if len(automaton) else None)
+def _longest_name():
+    names = SearchName.objects.filter(published_q("article__"))
+    longest = 1
+    for name in names.values_list("normalized", flat=True).iterator(chunk_size=5000):
+        longest = max(longest, name.count(" ") + 1)
+    return min(longest, MAX_NAME_WORDS)
 
 
-# Above this many names a rebuild (about 2 s at 160,000 names) runs in the background
-# while pages keep the previous links; below it, it is quick enough to wait for.
-BACKGROUND_REBUILD = 20_000
+def current_glossary():
+    version = glossary_version()
+    if version not in _longest:
+        # Once per version and process; the last few versions are enough to keep.
+        if len(_longest) > 8:
+            _longest.clear()
+        _longest[version] = _longest_name()
+    return Glossary(version, _longest[version])
 
 
-def _rebuild_in_background(version):
-    global _current
-    try:
-        _current = _build(version)
-    finally:
-        connection.close()  # this thread's own connection
-        _lock.release()
+def _linkable(name):
+    """Very short lower-case names ("is", "of") would link ordinary words."""
+    name = name.strip()
+    return len(name) >= 3 or (len(name) == 2 and name.isupper())
 
 
-def _stale(glossary, version):
-    return (
-        glossary is None
-        or glossary.version != version
-        or (glossary.valid_until is not None and timezone.now() >= glossary.valid_until)
-    )
+class _Runs:
+    """A page's runs of plain text, their words, and the targets their word runs name."""
 
+    def __init__(self, glossary, article_id):
+        self.longest = glossary.longest_name
+        self.article_id = article_id
+        self.targets = {}
 
-def current_glossary(version=None):
-    global _current
-    version = version or glossary_version()
-    glossary = _current
-    if not _stale(glossary, version):
-        return glossary
-    if glossary is not None and glossary.automaton and len(glossary.automaton) > BACKGROUND_REBUILD:
-        if _lock.acquire(blocking=False):  # one rebuild at a time; others keep the old links
-            threading.Thread(target=_rebuild_in_background, args=(version,), daemon=True).start()
-        return glossary
-    with _lock:
-        # Another thread may have built it while this one waited.
-        if _stale(_current, version):
-            _current = _build(version)
-        return _current
+    def words(self, raw):
+        return [(m.start(), m.end(), normalize(m.group())) for m in _WORD.finditer(raw)]
 
+    def keys(self, words):
+        for i in range(len(words)):
+            parts = []
+            for _, _, word in words[i : i + self.longest]:
+                parts.append(word)
+                yield " ".join(parts)
 
-def _is_word_boundary(text, start, end):
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_")
+    def look_up(self, keys):
+        """The public entries named by these normalised keys: one query. A title wins
+        over an alias, and the older entry over a newer one with the same name."""
+        if not keys:
+            return
+        names = (
+            SearchName.objects.filter(published_q("article__"), normalized__in=keys)
+            .order_by("is_title", "-article_id")  # the best one last, so it stays
+            .values_list("normalized", "name", "article_id", "article__slug")
+        )
+        for key, name, article_id, slug in names:
+            if _linkable(name):
+                self.targets[key] = Target(article_id, slug, name, name.strip().isupper())
 
 
 class _Linker:
-    def __init__(self, automaton, exclude_id):
-        self.automaton = automaton
-        self.linked = {exclude_id}
+    def __init__(self, runs):
+        self.runs = runs
+        # Its own names are matched like others' (so that "Relapse Prevention" on its own
+        # page doesn't link "Relapse"), and never linked.
+        self.linked = {runs.article_id}
 
-    def text(self, raw):
+    def text(self, raw, words):
         """Escaped HTML for one run of plain text, with links added."""
-        lowered = raw.lower()
-        if self.automaton is None or len(lowered) != len(raw):
-            return escape(raw)
-        out, position = [], 0
-        for end_index, target in self.automaton.iter_long(lowered):
-            start = end_index - len(target.name) + 1
-            end = end_index + 1
-            if target.article_id in self.linked or not _is_word_boundary(raw, start, end):
+        targets, longest = self.runs.targets, self.runs.longest
+        out, position, i = [], 0, 0
+        while i < len(words):
+            found = None
+            for j in range(min(len(words), i + longest) - 1, i - 1, -1):
+                key = " ".join(word for _, _, word in words[i : j + 1])
+                target = targets.get(key)
+                start, end = words[i][0], words[j][1]
+                if target and (not target.exact_case or raw[start:end].isupper()):
+                    found = (j, target, start, end)
+                    break
+            if found is None:
+                i += 1
                 continue
-            if target.exact_case and raw[start:end] != target.name:
-                continue
+            j, target, start, end = found
+            i = j + 1
+            if target.article_id in self.linked:
+                continue  # linked once; its words don't link to shorter names either
             self.linked.add(target.article_id)
             url = reverse("articles:detail", args=[target.slug])
             out.append(escape(raw[position:start]))
@@ -161,15 +153,9 @@ class _Linker:
         return "".join(out)
 
 
-def link_text(text, article_id, glossary):
-    """Plain text (a definition) as safe HTML with cross-links."""
-    return mark_safe(_Linker(glossary.automaton, article_id).text(text))
-
-
-def link_html(body_html, article_id, glossary):
-    """Sanitised body HTML (from rendering.py) with cross-links in its text."""
-    linker = _Linker(glossary.automaton, article_id)
-    skipping, out = 0, []
+def _segments(body_html):
+    """(is_text_to_link, piece) for the body's tags and texts."""
+    skipping = 0
     for token in _TAG.split(body_html):
         if not token:
             continue
@@ -178,10 +164,28 @@ def link_html(body_html, article_id, glossary):
             if match and match.group(2).lower() in SKIPPED and not token.endswith("/>"):
                 skipping += -1 if match.group(1) else 1
                 skipping = max(skipping, 0)
-            out.append(token)
-        elif skipping:
-            out.append(token)
+            yield False, token
         else:
-            out.append(linker.text(html.unescape(token)))
-    # The input is our own sanitised HTML; only escaped text and our links were added.
-    return mark_safe("".join(out))
+            yield not skipping, token
+
+
+def link_entry(article, glossary):
+    """The entry's definition (plain text) and body (sanitised HTML from rendering.py) as
+    safe HTML with cross-links: (definition_html, body_html)."""
+    runs = _Runs(glossary, article.pk)
+    definition_words = runs.words(article.definition)
+    keys = set(runs.keys(definition_words))
+    body = []
+    for linkable, piece in _segments(article.body_html):
+        words = None
+        if linkable:
+            piece = html.unescape(piece)
+            words = runs.words(piece)
+            keys.update(runs.keys(words))
+        body.append((linkable, piece, words))
+    runs.look_up(keys)
+    definition = _Linker(runs).text(article.definition, definition_words)
+    linker = _Linker(runs)
+    out = [linker.text(piece, words) if linkable else piece for linkable, piece, words in body]
+    # Only escaped text and our own links were added to our own sanitised HTML.
+    return mark_safe(definition), mark_safe("".join(out))

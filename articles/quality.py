@@ -4,7 +4,6 @@ shown on the admin change form and as a filterable column."""
 import re
 from datetime import date, timedelta
 
-import textstat
 from django.conf import settings
 from django.urls import Resolver404, resolve
 
@@ -20,6 +19,10 @@ _TAG = re.compile(r"<[^>]*>")
 
 def reading_grade(article):
     """Flesch-Kincaid grade of the definition, TL;DR and body."""
+    # Imported here: its hyphenation dictionary takes memory that only the processes
+    # serving editors need.
+    import textstat
+
     text = " ".join([article.definition, article.tldr, _TAG.sub(" ", article.body_html)])
     return textstat.flesch_kincaid_grade(text) if len(text.split()) >= 30 else 0
 

@@ -153,11 +153,12 @@ def article_detail(request, slug):
 def term_context(article, glossary):
     """What the term page template needs about an entry (also the admin's preview)."""
     key_points = [point.text for point in article.key_points.all()]
+    definition_html, body_html = linking.link_entry(article, glossary)
     return {
         "article": article,
         "meta": metadata.for_article(article),
-        "definition_html": linking.link_text(article.definition, article.pk, glossary),
-        "body_html": linking.link_html(article.body_html, article.pk, glossary),
+        "definition_html": definition_html,
+        "body_html": body_html,
         "contents": reading.table_of_contents(article.body_html),
         "reading_minutes": reading.reading_minutes(
             article.definition, article.tldr, *key_points, article.body_html

@@ -119,7 +119,10 @@ def test_buffered_views_are_all_written_soon(settings, make_article):
     url = article.get_absolute_url()
 
     def read(_):
-        return Client(HTTP_USER_AGENT=HUMAN_UA).get(url).status_code
+        try:
+            return Client(HTTP_USER_AGENT=HUMAN_UA).get(url).status_code
+        finally:
+            connection.close()  # this thread's
 
     with ThreadPoolExecutor(8) as pool:
         assert set(pool.map(read, range(64))) == {200}

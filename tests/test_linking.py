@@ -3,6 +3,9 @@
 import re
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import reading
@@ -111,3 +114,29 @@ def test_table_of_contents_from_three_sections_and_reading_time(client, make_art
     html = client.get("/terms/short/").content.decode()
     assert 'class="toc"' not in html and "1 min read" in html
     assert reading.reading_minutes("word " * 401) == 3
+
+
+def test_punctuation_and_accents_dont_hide_a_mention(client, terms, make_article):
+    make_article(slug="reader", body="A relapse-prevention plan. A Relápse is no failure.")
+    assert links(body_of(client, "reader")) == [
+        ("/terms/relapse-prevention/", "relapse-prevention"),
+        ("/terms/relapse/", "Relápse"),
+    ]
+
+
+def test_an_entrys_own_name_does_not_link_the_names_inside_it(client, terms):
+    prevention = Article.objects.get(slug="relapse-prevention")
+    prevention.body = "Relapse prevention starts early. After a relapse, start again."
+    prevention.save()
+    assert links(body_of(client, "relapse-prevention")) == [("/terms/relapse/", "relapse")]
+
+
+def test_names_are_looked_up_in_one_query_per_page(client, terms, make_article):
+    """Names are not held in memory: each page made asks the index once."""
+    make_article(slug="reader", body="Relapse, HALT and AA. " * 50)
+    client.get("/terms/reader/")  # the longest name's length, once per glossary version
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/terms/reader/")
+    lookups = [q for q in queries.captured_queries if "articles_searchname" in q["sql"]]
+    assert len(lookups) == 1
