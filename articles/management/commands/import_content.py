@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.content_files import ContentError, apply, plan
+from articles.search.indexing import refresh_planner_statistics
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(error.problems)} problem(s) found; nothing was imported."
             ) from None
+        if not dry_run:
+            refresh_planner_statistics()
         verb = "Would create" if dry_run else "Created"
         for label, slugs in (
             (verb, result.created),
