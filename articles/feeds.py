@@ -33,7 +33,7 @@ class RecentEntriesFeed(Feed):
         return (
             Article.objects.published()
             .select_related("category")
-            .order_by("-updated_at", "pk")[:FEED_SIZE]
+            .order_by("-updated_at", "title")[:FEED_SIZE]
         )
 
     def item_title(self, article):

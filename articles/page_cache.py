@@ -21,12 +21,14 @@ users (editors) always get a fresh page.
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
+from django.utils.connection import ConnectionProxy
 
 from . import conditional
 from .models import GlossaryState
 
+cache = ConnectionProxy(caches, "pages")  # as django.core.cache.cache is to "default"
 TIMEOUT = 50  # with the views' buffer (counting.py), counts shown lag under a minute
 KEPT_HEADERS = ("Content-Type", "Content-Language")
 

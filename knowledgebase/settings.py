@@ -149,17 +149,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # each view at once.
 VIEW_FLUSH_SECONDS = float(os.environ.get("KB_VIEW_FLUSH_SECONDS", "1"))
 
-# Cache: Redis when REDIS_URL is set (shared by every app server: pages, view of the
-# glossary's names), else this process's memory.
+# Caches: Redis when REDIS_URL is set (shared by every app server), else this process's
+# memory. "pages" holds rendered pages (articles/page_cache.py); in memory it keeps the
+# 300 most recently stored (about 10 MB per process), so that a large glossary's pages
+# don't fill the server's memory. "default" holds the rest (feedback memory, throttles).
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "knowledgebase.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        alias: {
+            "BACKEND": "knowledgebase.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": alias,
+        }
+        for alias in ("default", "pages")
+    }
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "default",
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages",
+            "OPTIONS": {"MAX_ENTRIES": 300},
+        },
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

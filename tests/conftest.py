@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -137,5 +137,6 @@ def _versions_read_each_time(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty cache (feedback memory, throttles)."""
-    cache.clear()
+    """Each test starts with empty caches (pages, feedback memory, throttles)."""
+    for cache in caches.all():
+        cache.clear()

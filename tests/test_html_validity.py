@@ -52,6 +52,11 @@ def test_every_page_type_is_valid_html(demo, db, client, vnu, tmp_path):
     assert response.status_code == 410
     pages["gone"] = response.content
     pages["server-error"] = get_template("500.html").render().encode()
+    forged = client.post(
+        "/terms/relapse/feedback/", {"helpful": "yes"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert forged.status_code == 403
+    pages["forbidden"] = forged.content
 
     files = []
     for name, content in pages.items():

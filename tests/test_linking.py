@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -135,7 +135,7 @@ def test_names_are_looked_up_in_one_query_per_page(client, terms, make_article):
     """Names are not held in memory: each page made asks the index once."""
     make_article(slug="reader", body="Relapse, HALT and AA. " * 50)
     client.get("/terms/reader/")  # the longest name's length, once per glossary version
-    cache.clear()
+    caches["pages"].clear()
     with CaptureQueriesContext(connection) as queries:
         client.get("/terms/reader/")
     lookups = [q for q in queries.captured_queries if "articles_searchname" in q["sql"]]

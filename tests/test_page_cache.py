@@ -82,10 +82,12 @@ def test_editors_always_get_a_fresh_page(client, editor, pages):
 
 @pytest.fixture
 def redis_cache():
-    settings = {"default": {"BACKEND": "knowledgebase.cache.RedisCache",
-                            "LOCATION": REDIS}}  # fmt: skip
+    settings = {
+        alias: {"BACKEND": "knowledgebase.cache.RedisCache", "LOCATION": REDIS, "KEY_PREFIX": alias}
+        for alias in ("default", "pages")
+    }
     with override_settings(CACHES=settings):
-        cache = caches["default"]
+        cache = caches["pages"]
         try:
             cache.clear()
         except Exception:
@@ -99,7 +101,7 @@ def redis_cache():
 def test_pages_cache_in_redis(client, pages, redis_cache):
     assert rendered(client, "/terms/craving/")[1]
     assert not rendered(client, "/terms/craving/")[1]
-    assert any(key.startswith(b":1:page:") for key in redis_cache._cache.get_client().keys())
+    assert any(key.startswith(b"pages:1:page:") for key in redis_cache._cache.get_client().keys())
     pages["craving"].tldr = "Changed in Redis."
     pages["craving"].save()
     assert b"Changed in Redis." in client.get("/terms/craving/").content
