@@ -6,7 +6,14 @@ Everything runs inside the transaction of the change itself (fixtures included),
 page and its search entry can never disagree after a commit or a rollback.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -23,7 +30,7 @@ from .models import (
     Source,
 )
 from .rendering import render_markdown
-from .search.indexing import index_article, index_key_points
+from .search.indexing import index_article, index_key_points, refresh_planner_statistics
 
 # What cross-links depend on: an entry's address, names and visibility.
 NAME_FIELDS = ("slug", "title", "aliases", "status", "published_at")
@@ -118,3 +125,11 @@ def touch_article(sender, instance, raw=False, **kwargs):
 def note_changed_related(sender, action, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
         GlossaryState.changed()
+
+
+@receiver(post_migrate)
+def refresh_statistics(sender, using="default", **kwargs):
+    """Each deploy's `migrate` gives SQLite's planner current statistics, however the
+    glossary grew since."""
+    if sender.name == "articles":
+        refresh_planner_statistics(using)

@@ -234,3 +234,22 @@ def test_a_large_index_has_a_page_per_letter(client, make_article, monkeypatch):
     assert client.get("/terms/?letter=A&page=3").status_code == 404
     assert client.get("/terms/?letter=A&page=x").status_code == 404
     assert "letter-overview" in client.get("/terms/?letter=%3Cscript%3E").content.decode()
+
+
+def test_sqlite_planner_statistics_are_kept(make_article):
+    """Rebuilds, imports and `migrate` give SQLite's planner current statistics: with them
+    (bench/serve.py, 100,000 entries) it reads the most viewed entries in index order and
+    related entries by id, rather than walking every public entry."""
+    from django.db import connection
+
+    from articles.search.indexing import refresh_planner_statistics
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps its own statistics")
+    for _ in range(5):
+        make_article()
+    refresh_planner_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'articles_article'")
+        stats = dict(cursor.fetchall())
+    assert stats["article_views_idx"].startswith("5 ")
