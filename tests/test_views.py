@@ -242,6 +242,7 @@ def test_sqlite_planner_statistics_are_kept(make_article):
     related entries by id, rather than walking every public entry."""
     from django.db import connection
 
+    from articles.models import Article
     from articles.search.indexing import refresh_planner_statistics
 
     if connection.vendor != "sqlite":
@@ -253,3 +254,8 @@ def test_sqlite_planner_statistics_are_kept(make_article):
         cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'articles_article'")
         stats = dict(cursor.fetchall())
     assert stats["article_views_idx"].startswith("5 ")
+    published = Article.objects.published()
+    most_viewed = published.select_related("category").order_by("-view_count", "title")[:8]
+    assert "USING INDEX article_views_idx" in most_viewed.explain()
+    recent = published.select_related("category").order_by("-updated_at", "title")[:8]
+    assert "USING INDEX article_updated_idx" in recent.explain()
