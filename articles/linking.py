@@ -79,6 +79,11 @@ def current_glossary():
     return Glossary(version, _longest[version])
 
 
+def _normalized(word):
+    # A word of letters and digits only: in ASCII, normalize() just lowers it (quicker).
+    return word.lower() if word.isascii() else normalize(word)
+
+
 def _linkable(name):
     """Very short lower-case names ("is", "of") would link ordinary words."""
     name = name.strip()
@@ -92,11 +97,16 @@ class _Runs:
         self.longest = glossary.longest_name
         self.article_id = article_id
         self.targets = {}
+        # Term pages' addresses from one reverse() per page, not one per link.
+        self._address = reverse("articles:detail", args=["slug"]).rsplit("slug", 1)
+
+    def url_of(self, slug):
+        return slug.join(self._address)
 
     def run(self, raw):
         """A run of plain text's words: their places, and for each word the keys of the
         runs of 1, 2, … (up to the longest name) words from it."""
-        found = [(m.start(), m.end(), normalize(m.group())) for m in _WORD.finditer(raw)]
+        found = [(m.start(), m.end(), _normalized(m.group())) for m in _WORD.finditer(raw)]
         keys = []
         for i in range(len(found)):
             parts, from_here = [], []
@@ -169,7 +179,7 @@ class _Linker:
             if target.article_id in self.linked:
                 continue  # linked once; its words don't link to shorter names either
             self.linked.add(target.article_id)
-            url = reverse("articles:detail", args=[target.slug])
+            url = self.runs.url_of(target.slug)
             out.append(escape(raw[position:start]))
             out.append(
                 f'<a class="term-link" href="{escape(url)}" '
