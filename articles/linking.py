@@ -34,7 +34,7 @@ _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
 _WORD = re.compile(r"[^\W_]+")  # as normalize() splits words
 MAX_NAME_WORDS = 12  # longer names are not looked for
-LOOKUP_BATCH = 5000  # keys per query (SQLite takes at most 32,766 parameters)
+LOOKUP_BATCH = 4096  # keys per query (SQLite takes at most 32,766 parameters)
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,10 @@ class _Runs:
             # database takes to look them up in its index.
             for start in range(0, len(keys), LOOKUP_BATCH):
                 batch = keys[start : start + LOOKUP_BATCH]
+                # Padded (repeating a key) to a power of two: a handful of statement
+                # shapes, not one per page for the database driver to keep prepared.
+                size = max(32, 1 << (len(batch) - 1).bit_length())
+                batch += batch[-1:] * (size - len(batch))
                 cursor.execute(
                     "SELECT normalized, name, article_id, is_title FROM articles_searchname "
                     f"WHERE normalized IN ({', '.join(['%s'] * len(batch))})",

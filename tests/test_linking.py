@@ -140,3 +140,9 @@ def test_names_are_looked_up_in_one_query_per_page(client, terms, make_article):
         client.get("/terms/reader/")
     lookups = [q for q in queries.captured_queries if "articles_searchname" in q["sql"]]
     assert len(lookups) == 1
+
+
+def test_a_very_long_body_is_linked_to_its_end(client, terms, make_article):
+    words = " ".join(f"word{n}" for n in range(3000))  # more names to look up than a query takes
+    make_article(slug="reader", body=f"{words} and then a relapse.")
+    assert links(body_of(client, "reader")) == [("/terms/relapse/", "relapse")]
