@@ -19,6 +19,9 @@ users (editors) always get a fresh page.
 """
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.core.cache import caches
@@ -93,9 +96,49 @@ def _shared_key(full_path):
     return "shared:" + hashlib.sha256(full_path.encode()).hexdigest()
 
 
+class RecentPages:
+    """The shared pages this process served last, as objects: a hit costs no round trip
+    to Redis and no unpickling. They are exactly as valid as the cache's copies (the same
+    versions are checked); TIMEOUT bounds their age too."""
+
+    SIZE = 32  # about 1 MB of pages per process
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pages = OrderedDict()  # key → (stored at, monotonic clock; SharedPage)
+
+    def get(self, key):
+        with self._lock:
+            found = self._pages.get(key)
+            if found is None or time.monotonic() - found[0] > TIMEOUT:
+                return None
+            self._pages.move_to_end(key)
+            return found[1]
+
+    def put(self, key, page):
+        with self._lock:
+            self._pages[key] = (time.monotonic(), page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.SIZE:
+                self._pages.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._pages.clear()
+
+
+recent = RecentPages()
+
+
 def get_shared(full_path, versions):
-    stored = cache.get(_shared_key(full_path))
-    return stored if stored is not None and stored.versions == versions else None
+    key = _shared_key(full_path)
+    page = recent.get(key)
+    if page is None or page.versions != versions:
+        page = cache.get(key)
+        if page is None or page.versions != versions:
+            return None
+        recent.put(key, page)
+    return page
 
 
 def put_shared(full_path, versions, response):
@@ -104,4 +147,12 @@ def put_shared(full_path, versions, response):
     )
     counted = getattr(response, "counted_article_id", None)
     page = SharedPage(versions, headers, response.shared_content, counted)
-    cache.set(_shared_key(full_path), page, TIMEOUT)
+    key = _shared_key(full_path)
+    cache.set(key, page, TIMEOUT)
+    recent.put(key, page)
+
+
+def clear():
+    """Forget every rendered page (tests; after changing templates by hand)."""
+    cache.clear()
+    recent.clear()

@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
+from articles import page_cache
 from articles.models import (
     Article,
     Category,
@@ -140,3 +141,4 @@ def _empty_cache():
     """Each test starts with empty caches (pages, feedback memory, throttles)."""
     for cache in caches.all():
         cache.clear()
+    page_cache.recent.clear()

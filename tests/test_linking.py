@@ -3,12 +3,11 @@
 import re
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import reading
+from articles import page_cache, reading
 from articles.models import Article
 
 
@@ -135,7 +134,7 @@ def test_names_are_looked_up_in_one_query_per_page(client, terms, make_article):
     """Names are not held in memory: each page made asks the index once."""
     make_article(slug="reader", body="Relapse, HALT and AA. " * 50)
     client.get("/terms/reader/")  # the longest name's length, once per glossary version
-    caches["pages"].clear()
+    page_cache.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get("/terms/reader/")
     lookups = [q for q in queries.captured_queries if "articles_searchname" in q["sql"]]

@@ -218,3 +218,14 @@ def test_shared_pages_read_the_versions_at_most_twice_a_second(
     assert b"Changed elsewhere." not in client.get("/terms/sponsor/").content
     monkeypatch.setattr(GlossaryState, "RECENT_SECONDS", 0)
     assert b"Changed elsewhere." in client.get("/terms/sponsor/").content
+
+
+def test_recent_shared_pages_are_kept_in_process_memory_too(client, pages):
+    client.get("/terms/sponsor/")
+    caches["pages"].clear()  # the shared cache lost it (Redis restarted, or evicted)
+    response, was_rendered = rendered(client, "/terms/sponsor/")
+    assert response.status_code == 200 and not was_rendered
+    pages["other"].tldr = "Changed since."
+    pages["other"].save()
+    response, was_rendered = rendered(client, "/terms/sponsor/")
+    assert was_rendered and b"Changed since." in response.content

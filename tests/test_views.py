@@ -1,9 +1,9 @@
 import re
 
 import pytest
-from django.core.cache import caches
 from django.utils import timezone
 
+from articles import page_cache
 from articles.models import Article
 
 
@@ -92,7 +92,7 @@ def test_term_page_query_count_is_constant(
         entry.key_points.create(text=f"point {n}", order=10 + n)
         entry.quotes.create(text=f"quote {n}", attribution="role", order=10 + n)
     human.get("/terms/peer-support/")  # the longest name's length, once (linking.py)
-    caches["pages"].clear()
+    page_cache.clear()
     # The glossary's versions (twice), the entry, its related entries, key points, quotes,
     # sources, the view count, and the cross-links' names and their entries.
     with django_assert_max_num_queries(10):
