@@ -57,8 +57,9 @@ _longest = {}  # glossary version → words in the longest public name
 def glossary_version():
     """Changes whenever the set of public names may have changed: an entry added,
     published, unpublished, renamed or aliased (GlossaryState, kept by signals.py), a
-    public entry deleted, or a scheduled entry's time come. The same in every process."""
-    versions = GlossaryState.versions()
+    public entry deleted, or a scheduled entry's time come. The same in every process
+    (each reads it at most twice a second: GlossaryState.recent_versions)."""
+    versions = GlossaryState.recent_versions()
     return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
 
 
@@ -120,7 +121,6 @@ class _Runs:
         """The public entries named by these normalised keys. A title wins over an alias,
         and the older entry over a newer one with the same name."""
         keys = list(keys)
-        select = "SELECT normalized, name, article_id, is_title FROM articles_searchname "
         rows = []
         # Plain SQL: the ORM takes longer to prepare a thousand parameters than the
         # database takes to look them up in its index.
@@ -128,9 +128,13 @@ class _Runs:
             if connection.vendor == "postgresql":
                 # One text parameter (keys are words and spaces, never "|"): psycopg would
                 # parse a statement of thousands of parameters, or quote a list's items
-                # one by one.
+                # one by one. Joined, so that each key is looked up in the index (given
+                # "= ANY", the planner reads the whole table).
                 cursor.execute(
-                    select + "WHERE normalized = ANY(string_to_array(%s, '|'))", ["|".join(keys)]
+                    "SELECT n.normalized, n.name, n.article_id, n.is_title "
+                    "FROM unnest(string_to_array(%s, '|')) AS k(key) "
+                    "JOIN articles_searchname n ON n.normalized = k.key",
+                    ["|".join(keys)],
                 )
                 rows = cursor.fetchall()
             else:
@@ -141,7 +145,11 @@ class _Runs:
                     size = max(32, 1 << (len(batch) - 1).bit_length())
                     batch += batch[-1:] * (size - len(batch))
                     placeholders = ", ".join(["%s"] * len(batch))
-                    cursor.execute(select + f"WHERE normalized IN ({placeholders})", batch)
+                    cursor.execute(
+                        "SELECT normalized, name, article_id, is_title FROM articles_searchname "
+                        f"WHERE normalized IN ({placeholders})",
+                        batch,
+                    )
                     rows += cursor.fetchall()
         names = [row for row in rows if _linkable(row[1])]
         # Visibility (Article.is_public) checked here: asked in SQL, SQLite walks its
