@@ -40,20 +40,16 @@ def document_fields(article, key_points_text):
     }
 
 
-def names_of(article):
-    """The entry's title and aliases, each normalised form once (aliases "AA" and "A.A."
-    are one name)."""
-    names, seen = [], set()
+def name_rows(article):
+    """The entry's title and aliases as (article_id, name, normalized, is_title), each
+    normalised form once (aliases "AA" and "A.A." are one name)."""
+    rows, seen = [], set()
     for name, is_title in [(article.title, True)] + [(a, False) for a in article.alias_list]:
         normalized = normalize(name)[:200]
         if normalized and (normalized, is_title) not in seen:
             seen.add((normalized, is_title))
-            names.append(
-                SearchName(
-                    article=article, name=name[:200], normalized=normalized, is_title=is_title
-                )
-            )
-    return names
+            rows.append((article.pk, name[:200], normalized, is_title))
+    return rows
 
 
 def _add_vocabulary(names):
@@ -78,7 +74,10 @@ def index_article(article):
     fields |= current_engine().vectors(fields)  # one write: text and vectors together
     if not SearchDocument.objects.filter(article_id=article.pk).update(**fields):
         SearchDocument.objects.create(article_id=article.pk, **fields)
-    names = names_of(article)
+    names = [
+        SearchName(article_id=pk, name=name, normalized=normalized, is_title=is_title)
+        for pk, name, normalized, is_title in name_rows(article)
+    ]
     stored = SearchName.objects.filter(article_id=article.pk)
     if sorted(stored.values_list("name", "normalized", "is_title")) != sorted(
         (n.name, n.normalized, n.is_title) for n in names
@@ -129,31 +128,38 @@ def _refill(batch_size, progress):
     articles = Article.objects.order_by("pk").only(
         "pk", "title", "aliases", "definition", "tldr", "body_html"
     )
-    batch = []
-    for article in articles.iterator(chunk_size=batch_size):
-        batch.append(article)
-        if len(batch) >= batch_size:
-            count += _index_batch(batch, key_points, vocabulary)
-            batch = []
-            if progress:
-                progress(count)
-    count += _index_batch(batch, key_points, vocabulary)
+    engine = current_engine()
+    for batch in _batches(articles.iterator(chunk_size=batch_size), batch_size):
+        count += _write(engine, _prepare(batch, key_points), vocabulary)
+        if progress:
+            progress(count)
     # Each (key, word) pair once: the vocabulary is a set and typo_keys() returns a set.
-    current_engine().copy_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
+    engine.copy_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
     return count
 
 
-def _index_batch(articles, key_points, vocabulary):
+def _batches(items, size):
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def _prepare(articles, key_points):
+    """(documents, name rows) of a batch of entries."""
     documents, names = [], []
     for article in articles:
         points = _plain("\n".join(key_points.get(article.pk, [])))
         documents.append({"article_id": article.pk, **document_fields(article, points)})
-        names.extend(names_of(article))
-    current_engine().insert_documents(documents)
-    SearchName.objects.bulk_create(names)
-    for name in names:
-        vocabulary.update(word[:100] for word in name.normalized.split() if len(word) >= 4)
-    return len(articles)
+        names.extend(name_rows(article))
+    return documents, names
+
+
+def _write(engine, prepared, vocabulary):
+    documents, names = prepared
+    engine.insert_documents(documents)
+    engine.insert_names(names)
+    for _, _, normalized, _ in names:
+        vocabulary.update(word[:100] for word in normalized.split() if len(word) >= 4)
+    return len(documents)
 
 
 def _insert_typo_keys(pairs, batch_size=5000):

@@ -118,6 +118,15 @@ def insert_documents(documents):
         cursor.execute("TRUNCATE kb_staging_documents")
 
 
+def insert_names(rows):
+    """Add (article_id, name, normalized, is_title) rows with COPY."""
+    columns = "article_id, name, normalized, is_title"
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY articles_searchname ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
 def copy_typo_keys(pairs):
     """Fill the (emptied) spelling table with COPY, the fastest way into PostgreSQL."""
     with connection.cursor() as cursor:

@@ -192,6 +192,16 @@ def insert_documents(documents):
     SearchDocument.objects.bulk_create(SearchDocument(**fields) for fields in documents)
 
 
+def insert_names(rows):
+    """Add (article_id, name, normalized, is_title) rows; FTS5 is rebuilt from them after."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO articles_searchname (article_id, name, normalized, is_title) "
+            "VALUES (%s, %s, %s, %s)",
+            rows,
+        )
+
+
 def copy_typo_keys(pairs):
     """Fill the (emptied) spelling table: plain INSERTs are fast in-process."""
     with connection.cursor() as cursor:
