@@ -60,6 +60,24 @@ def test_term_page_shows_icons_and_check_marks(site, page):
     expect(page.locator(".term__footer")).to_contain_text("views")
 
 
+def test_answering_was_this_helpful_counts_once(site, browser):
+    """The form has no token: the browser's own Fetch Metadata says it comes from the site."""
+    from articles.models import Article
+
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(site + "/terms/relapse/")
+        page.get_by_role("button", name="Yes").click()
+        page.wait_for_url("**/terms/relapse/?feedback=thanks#feedback")
+        expect(page.locator("#feedback [role=status]")).to_contain_text("Thank you for telling us")
+        page.goto(site + "/terms/relapse/")  # answered: the form is gone for this reader
+        expect(page.get_by_role("button", name="Yes")).to_have_count(0)
+        context.close()
+    # The second reader came from the same address on the same day: one answer counted.
+    assert Article.objects.get(slug="relapse").helpful_yes == 1
+
+
 def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
     from django.contrib.auth.models import User
     from django.test import Client
