@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Max, Value
-from django.db.models.functions import Length, Replace
+from django.db.models.functions import Concat, Length, Replace, StrIndex, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Article, GlossaryState, SearchName
-from .search.text import normalize
+from .search.text import STOP_WORDS, normalize
 
 # Block elements whose text never gets links, and inline ones that already are links/code.
 SKIPPED = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}
@@ -49,9 +49,12 @@ class Target:
 class Glossary:
     version: tuple
     longest_name: int  # in words
+    # The stop words ("the", "of", …) some name begins with: runs of words that begin
+    # with any other stop word can't be names, and aren't looked up.
+    opening_stop_words: frozenset
 
 
-_longest = {}  # glossary version → words in the longest public name
+_shapes = {}  # glossary version → (longest name, opening stop words)
 
 
 def glossary_version():
@@ -63,21 +66,29 @@ def glossary_version():
     return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
 
 
-def _longest_name():
-    """Words in the longest name (drafts' too: an upper bound is all that's needed)."""
+def _name_shapes():
+    """Words in the longest name, and the stop words names begin with (drafts' names
+    too: bounds are all that's needed)."""
     spaces = Length("normalized") - Length(Replace("normalized", Value(" "), Value("")))
     longest = SearchName.objects.aggregate(longest=Max(spaces))["longest"]
-    return min((longest or 0) + 1, MAX_NAME_WORDS)
+    first_word = Substr("normalized", 1, StrIndex(Concat("normalized", Value(" ")), Value(" ")) - 1)
+    opening = (
+        SearchName.objects.annotate(first_word=first_word)
+        .filter(first_word__in=STOP_WORDS)
+        .values_list("first_word", flat=True)
+        .distinct()
+    )
+    return min((longest or 0) + 1, MAX_NAME_WORDS), frozenset(opening)
 
 
 def current_glossary():
     version = glossary_version()
-    if version not in _longest:
+    if version not in _shapes:
         # Once per version and process; the last few versions are enough to keep.
-        if len(_longest) > 8:
-            _longest.clear()
-        _longest[version] = _longest_name()
-    return Glossary(version, _longest[version])
+        if len(_shapes) > 8:
+            _shapes.clear()
+        _shapes[version] = _name_shapes()
+    return Glossary(version, *_shapes[version])
 
 
 def _normalized(word):
@@ -96,6 +107,7 @@ class _Runs:
 
     def __init__(self, glossary, article_id):
         self.longest = glossary.longest_name
+        self.skipped = STOP_WORDS - glossary.opening_stop_words
         self.article_id = article_id
         self.targets = {}
         # Term pages' addresses from one reverse() per page, not one per link.
@@ -106,14 +118,16 @@ class _Runs:
 
     def run(self, raw):
         """A run of plain text's words: their places, and for each word the keys of the
-        runs of 1, 2, … (up to the longest name) words from it."""
+        runs of 1, 2, … (up to the longest name) words from it (none from a stop word
+        that begins no name)."""
         found = [(m.start(), m.end(), _normalized(m.group())) for m in _WORD.finditer(raw)]
         keys = []
         for i in range(len(found)):
             parts, from_here = [], []
-            for _, _, word in found[i : i + self.longest]:
-                parts.append(word)
-                from_here.append(" ".join(parts))
+            if found[i][2] not in self.skipped:
+                for _, _, word in found[i : i + self.longest]:
+                    parts.append(word)
+                    from_here.append(" ".join(parts))
             keys.append(from_here)
         return [(start, end) for start, end, _ in found], keys
 

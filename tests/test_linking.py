@@ -145,3 +145,12 @@ def test_a_very_long_body_is_linked_to_its_end(client, terms, make_article):
     words = " ".join(f"word{n}" for n in range(3000))  # more names to look up than a query takes
     make_article(slug="reader", body=f"{words} and then a relapse.")
     assert links(body_of(client, "reader")) == [("/terms/relapse/", "relapse")]
+
+
+def test_names_beginning_with_a_stop_word_are_found(client, terms, make_article):
+    make_article(title="The Big Book", slug="big-book")
+    make_article(slug="reader", body="Many read the Big Book daily, and a relapse is not the end.")
+    assert links(body_of(client, "reader")) == [
+        ("/terms/big-book/", "the Big Book"),
+        ("/terms/relapse/", "relapse"),
+    ]
