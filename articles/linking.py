@@ -17,7 +17,6 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Max, Value
 from django.db.models.functions import Concat, Length, Replace, StrIndex, Substr
 from django.urls import reverse
@@ -26,6 +25,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Article, GlossaryState, SearchName
+from .search.engines import current_engine
 from .search.text import STOP_WORDS, normalize
 
 # Block elements whose text never gets links, and inline ones that already are links/code.
@@ -34,7 +34,6 @@ _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
 _WORD = re.compile(r"[^\W_]+")  # as normalize() splits words
 MAX_NAME_WORDS = 12  # longer names are not looked for
-LOOKUP_BATCH = 4096  # keys per query (SQLite takes at most 32,766 parameters)
 
 
 @dataclass(frozen=True)
@@ -134,40 +133,12 @@ class _Runs:
     def look_up(self, keys):
         """The public entries named by these normalised keys. A title wins over an alias,
         and the older entry over a newer one with the same name."""
-        keys = list(keys)
-        rows = []
-        # Plain SQL: the ORM takes longer to prepare a thousand parameters than the
-        # database takes to look them up in its index.
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # One text parameter (keys are words and spaces, never "|"): psycopg would
-                # parse a statement of thousands of parameters, or quote a list's items
-                # one by one. Joined, so that each key is looked up in the index (given
-                # "= ANY", the planner reads the whole table).
-                cursor.execute(
-                    "SELECT n.normalized, n.name, n.article_id, n.is_title "
-                    "FROM unnest(string_to_array(%s, '|')) AS k(key) "
-                    "JOIN articles_searchname n ON n.normalized = k.key",
-                    ["|".join(keys)],
-                )
-                rows = cursor.fetchall()
-            else:
-                for start in range(0, len(keys), LOOKUP_BATCH):
-                    batch = keys[start : start + LOOKUP_BATCH]
-                    # Padded (repeating a key) to a power of two: a handful of statement
-                    # shapes, not one per page for SQLite's driver to keep prepared.
-                    size = max(32, 1 << (len(batch) - 1).bit_length())
-                    batch += batch[-1:] * (size - len(batch))
-                    placeholders = ", ".join(["%s"] * len(batch))
-                    cursor.execute(
-                        "SELECT normalized, name, article_id, is_title FROM articles_searchname "
-                        f"WHERE normalized IN ({placeholders})",
-                        batch,
-                    )
-                    rows += cursor.fetchall()
-        names = [row for row in rows if _linkable(row[1])]
-        # Visibility (Article.is_public) checked here: asked in SQL, SQLite walks its
-        # index of public entries rather than fetch these few by id.
+        # Plain SQL (the search engine's): the ORM takes longer to prepare a thousand
+        # parameters than the database takes to look them up in its index.
+        names = [row for row in current_engine().names_with_forms(list(keys)) if _linkable(row[1])]
+        # Visibility checked here: asked in SQL, SQLite without current statistics
+        # (search/indexing.py) walks its index of public entries rather than fetch these
+        # few by id.
         entries = Article.objects.filter(pk__in={row[2] for row in names}).order_by()
         now = timezone.now()
         public = {
@@ -175,7 +146,7 @@ class _Runs:
             for pk, slug, status, published_at in entries.values_list(
                 "pk", "slug", "status", "published_at"
             )
-            if status == Article.Status.PUBLISHED and published_at <= now
+            if Article.visible(status, published_at, now)
         }
         # The best name for a key last, so that it stays.
         for key, name, article_id, _ in sorted(names, key=lambda row: (row[3], -row[2])):

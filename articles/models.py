@@ -188,7 +188,12 @@ class Article(models.Model):
 
     @property
     def is_public(self):
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+        return self.visible(self.status, self.published_at, timezone.now())
+
+    @classmethod
+    def visible(cls, status, published_at, now):
+        """published_q() for values already read (no instance needed)."""
+        return status == cls.Status.PUBLISHED and published_at <= now
 
     @property
     def alias_list(self):

@@ -13,9 +13,9 @@ authentication and the view run, without a query. Any saved entry, part or categ
 moves those versions, so after an edit each page takes the slower way once (and usually
 finds its own copy still valid).
 
-Copies live a minute at most, so view counts and "most viewed" lists lag by a minute at
-most. Views are counted before any cache is asked, so cached reads count too. Signed-in
-users (editors) always get a fresh page.
+Copies live 50 seconds at most, so view counts and "most viewed" lists (with the views'
+one-second buffer, counting.py) lag by under a minute. Views are counted before any cache
+is asked, so cached reads count too. Signed-in users (editors) always get a fresh page.
 """
 
 import hashlib

@@ -137,28 +137,27 @@ def fetch(url):
         return response.status
 
 
-def view_count(env, slug):
-    code = (
-        "import django; django.setup(); from articles.models import Article;"
-        f"print(Article.objects.get(slug={slug!r}).view_count)"
-    )
+def django_output(env, code):
+    """The last line a snippet of Python prints with Django set up on the bench database."""
+    code = "import django; django.setup(); from articles.models import Article;" + code
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
                          capture_output=True, text=True).stdout  # fmt: skip
-    return int(out.strip().splitlines()[-1])
+    return out.strip().splitlines()[-1]
+
+
+def view_count(env, slug):
+    return int(django_output(env, f"print(Article.objects.get(slug={slug!r}).view_count)"))
 
 
 def sample_slugs(env, count):
     """Up to `count` public entries' slugs spread over the glossary (not the page the
     load above was on)."""
     code = (
-        "import django; django.setup(); from articles.models import Article;"
         "slugs = list(Article.objects.published().exclude(slug='peer-support')"
         ".order_by('pk').values_list('slug', flat=True));"
         f"step = max(1, len(slugs) // {count}); print(' '.join(slugs[::step][:{count}]))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
-    return out.strip().splitlines()[-1].split()
+    return django_output(env, code).split()
 
 
 def main():

@@ -167,7 +167,6 @@ def _insert_typo_keys(pairs, batch_size=5000):
     # many to build model instances for.
     table = SearchTypoKey._meta.db_table
     sql = f"INSERT INTO {table} (key, word) VALUES (%s, %s) ON CONFLICT DO NOTHING"
-    pairs = iter(pairs)
     with connection.cursor() as cursor:
-        while batch := list(itertools.islice(pairs, batch_size)):
+        for batch in _batches(iter(pairs), batch_size):
             cursor.executemany(sql, batch)

@@ -287,6 +287,21 @@ def unnamed(words):
     return [word for word in words if word in missing]
 
 
+def names_with_forms(keys):
+    """As sqlite.names_with_forms(). One text parameter (keys are words and spaces, never
+    "|"): psycopg would parse a statement of thousands of parameters, or quote a list's
+    items one by one. Joined, so that each key is looked up in the index (given "= ANY",
+    the planner reads the whole table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.normalized, n.name, n.article_id, n.is_title "
+            "FROM unnest(string_to_array(%s, '|')) AS k(key) "
+            "JOIN articles_searchname n ON n.normalized = k.key",
+            ["|".join(keys)],
+        )
+        return cursor.fetchall()
+
+
 def suggest(words, *, now, limit):
     """Rows as in sqlite.suggest(): names containing every word (the last as a prefix)."""
     query = " ".join(words)

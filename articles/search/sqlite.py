@@ -129,6 +129,30 @@ def unnamed(words):
     return [word for word, exists in zip(words, found, strict=True) if not exists]
 
 
+NAMES_BATCH = 4096  # keys per query (SQLite takes at most 32,766 parameters)
+
+
+def names_with_forms(keys):
+    """(normalized, name, article_id, is_title) of the names whose normalised form is one
+    of `keys` (cross-links, linking.py)."""
+    rows = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), NAMES_BATCH):
+            batch = keys[start : start + NAMES_BATCH]
+            # Padded (repeating a key) to a power of two: a handful of statement shapes,
+            # not one per page for the driver to keep prepared.
+            size = max(32, 1 << (len(batch) - 1).bit_length())
+            batch += batch[-1:] * (size - len(batch))
+            placeholders = ", ".join(["%s"] * len(batch))
+            cursor.execute(
+                "SELECT normalized, name, article_id, is_title FROM articles_searchname "
+                f"WHERE normalized IN ({placeholders})",
+                batch,
+            )
+            rows += cursor.fetchall()
+    return rows
+
+
 def suggest(words, *, now, limit):
     """Names (titles and aliases) containing every word, the last one as a prefix, of
     visible entries: names that start with the query first, then titles, then popular
