@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 
-from . import linking, quality
+from . import entry_parts, linking, quality
 from .models import (
     Article,
     Category,
@@ -203,13 +203,9 @@ class ArticleAdmin(VersionAdmin):
         never counted, noindex."""
         if not self.has_view_or_change_permission(request):
             return JsonResponse({"error": "Not allowed."}, status=403)
-        article = get_object_or_404(
-            Article.objects.select_related("category").prefetch_related(
-                "key_points", "quotes", "sources", "related"
-            ),
-            pk=pk,
-        )
-        context = term_context(article, linking.current_glossary()) | {"preview": True}
+        article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
+        parts = entry_parts.load(article)
+        context = term_context(article, parts, linking.current_glossary()) | {"preview": True}
         context["meta"].indexable = False
         response = TemplateResponse(request, "articles/article_detail.html", context)
         response["Cache-Control"] = "private, no-store"

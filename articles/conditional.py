@@ -25,14 +25,20 @@ LIST_MAX_AGE = 300
 
 @cache
 def release_tag():
-    """A digest of the templates and the static manifest: changes with each deploy."""
+    """A digest of the templates, the static manifest and the code that makes pages (and
+    the shape in which page_cache keeps them): changes with each deploy."""
     digest = hashlib.sha256(f"{settings.SITE_NAME}|{settings.SITE_URL}".encode())
-    roots = [settings.BASE_DIR / "templates", settings.STATIC_ROOT / "staticfiles.json"]
-    for root in roots:
-        files = sorted(root.rglob("*")) if root.is_dir() else [root]
-        for path in files:
-            if path.is_file():
-                digest.update(path.read_bytes())
+    base = settings.BASE_DIR
+    files = [
+        *sorted(path for path in (base / "templates").rglob("*") if path.is_file()),
+        settings.STATIC_ROOT / "staticfiles.json",
+        # Source only: compiled files come and go, and differ between processes.
+        *sorted((base / "articles").rglob("*.py")),
+        *sorted((base / "knowledgebase").rglob("*.py")),
+    ]
+    for path in files:
+        if path.is_file():
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -49,10 +55,10 @@ class Validators:
         return cls(etag=etag, last_modified=last_modified or EPOCH)
 
 
-def for_article(article, *page_state):
-    """An entry's page shows the entry, its category, its related entries and links to
-    the entries it mentions; `page_state` adds what else the page depends on."""
-    related = sorted((r.pk, r.updated_at) for r in article.related.all())
+def for_article(article, related, *page_state):
+    """An entry's page shows the entry, its category, its (public) `related` entries and
+    links to the entries it mentions; `page_state` adds what else the page depends on."""
+    related = sorted((r.pk, r.updated_at) for r in related)
     changed = [article.updated_at, article.category.updated_at, *(at for _, at in related)]
     return Validators.of(article.pk, changed, related, *page_state, last_modified=max(changed))
 

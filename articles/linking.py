@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import Article, GlossaryState, SearchName
+from .models import GlossaryState, SearchName
 from .search.engines import current_engine
 from .search.text import STOP_WORDS, normalize
 
@@ -135,25 +135,11 @@ class _Runs:
         and the older entry over a newer one with the same name."""
         # Plain SQL (the search engine's): the ORM takes longer to prepare a thousand
         # parameters than the database takes to look them up in its index.
-        names = [row for row in current_engine().names_with_forms(list(keys)) if _linkable(row[1])]
-        # Visibility checked here: asked in SQL, SQLite without current statistics
-        # (search/indexing.py) walks its index of public entries rather than fetch these
-        # few by id.
-        entries = Article.objects.filter(pk__in={row[2] for row in names}).order_by()
-        now = timezone.now()
-        public = {
-            pk: slug
-            for pk, slug, status, published_at in entries.values_list(
-                "pk", "slug", "status", "published_at"
-            )
-            if Article.visible(status, published_at, now)
-        }
+        names = current_engine().names_with_forms(list(keys), now=timezone.now())
         # The best name for a key last, so that it stays.
-        for key, name, article_id, _ in sorted(names, key=lambda row: (row[3], -row[2])):
-            if article_id in public:
-                self.targets[key] = Target(
-                    article_id, public[article_id], name, name.strip().isupper()
-                )
+        for key, name, article_id, _, slug in sorted(names, key=lambda row: (row[3], -row[2])):
+            if _linkable(name):
+                self.targets[key] = Target(article_id, slug, name, name.strip().isupper())
 
 
 class _Linker:

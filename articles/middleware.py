@@ -85,8 +85,11 @@ class SharedPageMiddleware:
         # Read before the page is made: a change committed meanwhile moves the versions,
         # so the page kept below can never outlive it.
         versions = page_cache.shared_versions()
-        if page := page_cache.get_shared(full_path, versions):
+        page = page_cache.get_shared(full_path, versions)
+        if page is not None and page.versions == versions and page.age() <= page_cache.TIMEOUT:
             return self._serve(request, page)
+        # The view may find the outdated copy still good (page_cache.get).
+        request.outdated_shared_page = page
         response = self.get_response(request)
         if response.status_code == 200 and hasattr(response, "shared_content"):
             page_cache.put_shared(full_path, versions, response)

@@ -50,8 +50,8 @@ class Category(models.Model):
 
 def published_q(prefix=""):
     """The one definition of "visible to the public": published, and its time has come.
-    `prefix` applies it across a relation ("article__"). The search engines' SQL
-    (articles/search/) spells the same two conditions."""
+    `prefix` applies it across a relation ("article__"). The plain SQL of the search
+    engines (articles/search/) and of entry_parts.py spells the same two conditions."""
     # The time is compared through an expression that no index covers: nearly every entry's
     # time has come, and SQLite's planner, which can't tell that from a bound parameter,
     # would otherwise walk every public entry by time instead of using the index that
@@ -188,12 +188,8 @@ class Article(models.Model):
 
     @property
     def is_public(self):
-        return self.visible(self.status, self.published_at, timezone.now())
-
-    @classmethod
-    def visible(cls, status, published_at, now):
-        """published_q() for values already read (no instance needed)."""
-        return status == cls.Status.PUBLISHED and published_at <= now
+        """published_q() for an entry already read."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
     @property
     def alias_list(self):

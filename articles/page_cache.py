@@ -1,21 +1,23 @@
 """Rendered pages for anonymous readers, kept in Django's cache (local memory, or Redis
-when REDIS_URL is set), at two levels.
-
-Each page's own copy: a view keys it by its validators (conditional.py), which change
-whenever anything the page shows changes: saving an entry, its parts, its category or a
-related entry gives exactly the pages that show it a new key, and other pages stay cached.
+when REDIS_URL is set).
 
 The shared copy (SharedPageMiddleware): a reader who brings no session and no answers
 (no cookie but the CSRF one, which reader pages don't use) gets the page that any such
 reader gets, stored under its address and valid while the glossary's stored versions
 (GlossaryState) are the ones it was made under. It is answered before sessions,
 authentication and the view run, without a query. Any saved entry, part or category
-moves those versions, so after an edit each page takes the slower way once (and usually
-finds its own copy still valid).
+moves those versions; then the view works out the page's validators (conditional.py),
+which change exactly when something the page shows changes, and if they are the ones
+the copy was made with, the copy is still good and is kept under the new versions: an
+edit re-makes only the pages that show it.
 
-Copies live 50 seconds at most, so view counts and "most viewed" lists (with the views'
-one-second buffer, counting.py) lag by under a minute. Views are counted before any cache
-is asked, so cached reads count too. Signed-in users (editors) always get a fresh page.
+Readers who bring state (a session, an answer given) get each page's own copy, keyed
+by its address and validators.
+
+Copies live 50 seconds at most from when they were made, so view counts and "most
+viewed" lists (with the views' one-second buffer, counting.py) lag by under a minute.
+Views are counted before any cache is asked, so cached reads count too. Signed-in users
+(editors) always get a fresh page.
 """
 
 import hashlib
@@ -45,9 +47,25 @@ def usable(request):
     return request.method == "GET" and not request.user.is_authenticated
 
 
-def _shareable(response, content):
+def _on_shared_way(request):
+    # SharedPageMiddleware looked for this page's shared copy (and keeps the page made
+    # now): the reader's page is that one, not an own copy.
+    return hasattr(request, "outdated_shared_page")
+
+
+def _shareable(response, content, etag, made_at):
     # The page as every new reader gets it, for SharedPageMiddleware to keep.
     response.shared_content = content
+    response.shared_etag = etag
+    response.shared_made_at = made_at
+    return response
+
+
+def _response(content, headers):
+    response = HttpResponse(content)
+    for name, value in headers:
+        if name in KEPT_HEADERS:
+            response[name] = value
     return response
 
 
@@ -55,33 +73,48 @@ def get(request, validators):
     """The cached response for this page and version, or None."""
     if not usable(request):
         return None
+    if _on_shared_way(request):
+        page = request.outdated_shared_page
+        if page is None or page.etag != validators.etag or page.age() > TIMEOUT:
+            return None
+        return _shareable(_response(page.content, page.headers), page.content, *page.made)
     stored = cache.get(_key(request, validators))
     if stored is None:
         return None
-    content, headers = stored
-    response = HttpResponse(content)
-    for name, value in headers.items():
-        response[name] = value
-    return _shareable(response, content)
+    content, headers, made_at = stored
+    response = _response(content, headers.items())
+    return _shareable(response, content, validators.etag, made_at)
 
 
 def put(request, validators, response):
     if usable(request) and response.status_code == 200:
-        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        cache.set(_key(request, validators), (response.content, headers), TIMEOUT)
-        _shareable(response, response.content)
+        made_at = time.time()
+        if not _on_shared_way(request):  # else the middleware keeps it, as the shared copy
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            cache.set(_key(request, validators), (response.content, headers, made_at), TIMEOUT)
+        _shareable(response, response.content, validators.etag, made_at)
     return response
 
 
 @dataclass(frozen=True)
 class SharedPage:
     """A page as every new reader gets it (headers and body) and the entry whose view a
-    read counts (term pages). Valid under `versions`."""
+    read counts (term pages). Valid under `versions`; made with validators `etag`, at
+    `made_at` (seconds since the epoch: the same clock in every process)."""
 
     versions: tuple
+    etag: str
+    made_at: float
     headers: tuple
     content: bytes
     counted_article_id: int | None
+
+    @property
+    def made(self):
+        return self.etag, self.made_at
+
+    def age(self):
+        return time.time() - self.made_at
 
 
 def shared_versions():
@@ -131,13 +164,14 @@ recent = RecentPages()
 
 
 def get_shared(full_path, versions):
+    """The shared copy kept for this address, current (made under `versions`) or not; or
+    None."""
     key = _shared_key(full_path)
     page = recent.get(key)
     if page is None or page.versions != versions:
-        page = cache.get(key)
-        if page is None or page.versions != versions:
-            return None
-        recent.put(key, page)
+        page = cache.get(key) or page
+        if page is not None and page.versions == versions:
+            recent.put(key, page)
     return page
 
 
@@ -145,11 +179,19 @@ def put_shared(full_path, versions, response):
     headers = tuple(
         (name, value) for name, value in response.items() if name.lower() != "content-length"
     )
-    counted = getattr(response, "counted_article_id", None)
-    page = SharedPage(versions, headers, response.shared_content, counted)
+    page = SharedPage(
+        versions,
+        response.shared_etag,
+        response.shared_made_at,
+        headers,
+        response.shared_content,
+        getattr(response, "counted_article_id", None),
+    )
     key = _shared_key(full_path)
-    cache.set(key, page, TIMEOUT)
-    recent.put(key, page)
+    lifetime = TIMEOUT - page.age()
+    if lifetime > 0:
+        cache.set(key, page, lifetime)
+        recent.put(key, page)
 
 
 def clear():

@@ -5,7 +5,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
+from django.db.models import Count, Q
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -19,7 +19,16 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import conditional, feedback, language, linking, metadata, page_cache, reading
+from . import (
+    conditional,
+    entry_parts,
+    feedback,
+    language,
+    linking,
+    metadata,
+    page_cache,
+    reading,
+)
 from .counting import is_reader_view, record_view
 from .index import LETTERS, group_by_letter, in_index_order
 from .models import Article, Category, RemovedArticle
@@ -112,33 +121,23 @@ def category_detail(request, slug):
 
 @require_safe
 def article_detail(request, slug):
-    published = Article.objects.published()
-    article = (
-        published.select_related("category")
-        .prefetch_related(
-            Prefetch(
-                "related", queryset=published.only("title", "slug", "definition", "updated_at")
-            ),
-        )
-        .filter(slug=slug)
-        .first()
-    )
+    article = Article.objects.published().select_related("category").filter(slug=slug).first()
     if article is None:
         return _moved_or_gone(request, slug)
     if is_reader_view(request):
         record_view(article)  # a revalidated (304) or cached read is a read too
+    parts = entry_parts.load(article)
     glossary = linking.current_glossary()
     answered = article.pk in feedback.answered(request)
     # Cross-links change with other entries (the glossary's version), and the feedback
     # form with the reader's answer: both are part of the page's validators.
-    validators = conditional.for_article(article, glossary.version, answered)
+    validators = conditional.for_article(article, parts.related, glossary.version, answered)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
     if cached := page_cache.get(request, validators):
         cached.counted_article_id = article.pk  # a shared copy's reads count (middleware.py)
         return conditional.finish(request, cached, validators)
-    prefetch_related_objects([article], "key_points", "quotes", "sources")
-    context = term_context(article, glossary) | {
+    context = term_context(article, parts, glossary) | {
         "answered": answered,
         "said": language.said_on(article, request.GET.get("said", "")),
         "thanked": request.GET.get("feedback") == "thanks",
@@ -150,12 +149,14 @@ def article_detail(request, slug):
     return conditional.finish(request, response, validators)
 
 
-def term_context(article, glossary):
-    """What the term page template needs about an entry (also the admin's preview)."""
-    key_points = [point.text for point in article.key_points.all()]
+def term_context(article, parts, glossary):
+    """What the term page template needs about an entry and its parts
+    (entry_parts.load()); also the admin's preview."""
+    key_points = [point.text for point in parts.key_points]
     definition_html, body_html = linking.link_entry(article, glossary)
     return {
         "article": article,
+        "parts": parts,
         "meta": metadata.for_article(article),
         "definition_html": definition_html,
         "body_html": body_html,

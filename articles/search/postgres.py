@@ -287,17 +287,19 @@ def unnamed(words):
     return [word for word in words if word in missing]
 
 
-def names_with_forms(keys):
+def names_with_forms(keys, *, now):
     """As sqlite.names_with_forms(). One text parameter (keys are words and spaces, never
     "|"): psycopg would parse a statement of thousands of parameters, or quote a list's
     items one by one. Joined, so that each key is looked up in the index (given "= ANY",
     the planner reads the whole table)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT n.normalized, n.name, n.article_id, n.is_title "
+            "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug "
             "FROM unnest(string_to_array(%s, '|')) AS k(key) "
-            "JOIN articles_searchname n ON n.normalized = k.key",
-            ["|".join(keys)],
+            "JOIN articles_searchname n ON n.normalized = k.key "
+            "JOIN articles_article a ON a.id = n.article_id "
+            "WHERE a.status = 'published' AND a.published_at <= %s",
+            ["|".join(keys), now],
         )
         return cursor.fetchall()
 

@@ -132,10 +132,11 @@ def unnamed(words):
 NAMES_BATCH = 4096  # keys per query (SQLite takes at most 32,766 parameters)
 
 
-def names_with_forms(keys):
-    """(normalized, name, article_id, is_title) of the names whose normalised form is one
-    of `keys` (cross-links, linking.py)."""
+def names_with_forms(keys, *, now):
+    """(normalized, name, article_id, is_title, slug) of the names of visible entries whose
+    normalised form is one of `keys` (cross-links, linking.py)."""
     rows = []
+    now = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         for start in range(0, len(keys), NAMES_BATCH):
             batch = keys[start : start + NAMES_BATCH]
@@ -144,10 +145,14 @@ def names_with_forms(keys):
             size = max(32, 1 << (len(batch) - 1).bit_length())
             batch += batch[-1:] * (size - len(batch))
             placeholders = ", ".join(["%s"] * len(batch))
+            # CROSS JOIN: names first, then each one's entry by id, even where the planner
+            # has no statistics and would rather walk every visible entry.
             cursor.execute(
-                "SELECT normalized, name, article_id, is_title FROM articles_searchname "
-                f"WHERE normalized IN ({placeholders})",
-                batch,
+                "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug "
+                "FROM articles_searchname n CROSS JOIN articles_article a "
+                f"ON a.id = n.article_id WHERE n.normalized IN ({placeholders}) "
+                "AND a.status = 'published' AND a.published_at <= %s",
+                [*batch, now],
             )
             rows += cursor.fetchall()
     return rows

@@ -1,0 +1,127 @@
+"""What a term page shows beside the entry's own fields: its key points, expert quotes,
+sources and public related entries, read in one query.
+
+Four prefetches would cost four round trips to the database and four statements for the
+ORM to build, which is most of what making an uncached page costs on PostgreSQL. The
+statement is plain SQL that both databases run (UNION ALL of four selects, the same
+columns in each); values come back as the models' own instances, converted as the ORM
+converts them.
+"""
+
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection
+from django.utils import timezone
+
+from .models import Article, ExpertQuote, KeyPoint, Source
+
+
+@dataclass(frozen=True)
+class EntryParts:
+    key_points: list  # KeyPoint, in the editors' order
+    quotes: list  # ExpertQuote, in order
+    sources: list  # Source, in order
+    related: list  # Article (title, slug, definition, updated_at), public ones, by title
+
+
+# The kinds of row, and the fields each puts in the statement's columns (None: NULL).
+# Every select has the same columns, so each column holds values of one type.
+KEY_POINT, QUOTE, SOURCE, RELATED = 1, 2, 3, 4
+_FIELDS = {
+    KEY_POINT: (KeyPoint, ("id", "order", "text", None, None, None, None)),
+    QUOTE: (ExpertQuote, ("id", "order", "text", "kind", "attribution", None, None)),
+    SOURCE: (Source, ("id", "order", "title", "publisher", "url", "accessed", None)),
+    RELATED: (Article, ("id", None, "title", "slug", "definition", None, "updated_at")),
+}
+
+
+def _column_types():
+    """Each column's type, from a field that fills it: a NULL in the first select is cast
+    to it (PostgreSQL types a union's columns select by select)."""
+    types = {}
+    for model, names in _FIELDS.values():
+        for position, name in enumerate(names):
+            if name is not None:
+                types.setdefault(position, model._meta.get_field(name).db_type(connection))
+    return types
+
+
+@cache
+def _statement():
+    quote = connection.ops.quote_name
+    through = Article.related.through._meta
+    types = _column_types()
+    selects = []
+    for kind, (model, names) in _FIELDS.items():  # RELATED last (see load())
+        columns = [
+            f"p.{quote(model._meta.get_field(name).column)}"
+            if name is not None
+            else f"CAST(NULL AS {types[position]})"
+            for position, name in enumerate(names)
+        ]
+        if kind == RELATED:
+            source = (
+                f"{quote(through.db_table)} r JOIN {quote(Article._meta.db_table)} p "
+                "ON p.id = r.to_article_id "
+                "WHERE r.from_article_id = %s AND p.status = 'published' AND p.published_at <= %s"
+            )
+        else:
+            source = f"{quote(model._meta.db_table)} p WHERE p.article_id = %s"
+        selects.append(f"SELECT {kind}, {', '.join(columns)} FROM {source}")
+    return " UNION ALL ".join(selects)
+
+
+@cache
+def _converters(kind):
+    """For each column of this kind of row, the functions the ORM would apply to its value
+    (SQLite hands dates and times over as text)."""
+    model, names = _FIELDS[kind]
+    converters = []
+    for name in names:
+        if name is None:
+            converters.append(None)
+            continue
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        converters.append((column, functions))
+    return converters
+
+
+def _instance(kind, article_id, values):
+    model, names = _FIELDS[kind]
+    read = {} if kind == RELATED else {"article_id": article_id}
+    for name, value, converters in zip(names, values, _converters(kind), strict=True):
+        if name is None:
+            continue
+        column, functions = converters
+        for function in functions:
+            value = function(value, column, connection)
+        read[model._meta.get_field(name).attname] = value
+    # from_db() takes the values in the order of the model's fields.
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in read]
+    return model.from_db(connection.alias, fields, [read[name] for name in fields])
+
+
+def _in_order(part):
+    return (part.order, part.pk)  # the parts' Meta.ordering
+
+
+def load(article):
+    """The parts of `article` (saved) as its public page shows them."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    # An id for each select; the last (related entries) also compares publication times.
+    params = [article.pk] * len(_FIELDS) + [now]
+    rows = {kind: [] for kind in _FIELDS}
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(), params)
+        for kind, *values in cursor.fetchall():
+            rows[kind].append(_instance(kind, article.pk, values))
+    return EntryParts(
+        key_points=sorted(rows[KEY_POINT], key=_in_order),
+        quotes=sorted(rows[QUOTE], key=_in_order),
+        sources=sorted(rows[SOURCE], key=_in_order),
+        # Article's ordering, Lower("title"); ties by id so that the order is stable.
+        related=sorted(rows[RELATED], key=lambda other: (other.title.lower(), other.pk)),
+    )

@@ -1,0 +1,47 @@
+"""An entry's parts as its page shows them, read in one query on either database."""
+
+import datetime
+
+from django.utils import timezone
+
+from articles import entry_parts
+from articles.models import Article, ExpertQuote, KeyPoint, Source
+
+
+def test_parts_come_in_order_typed_and_public_only(make_article, django_assert_num_queries):
+    entry = make_article(title="Craving", key_points=["first", "second"])
+    KeyPoint.objects.create(article=entry, text="zeroth", order=0)
+    ExpertQuote.objects.create(article=entry, text="Later.", attribution="B", kind="lived", order=2)
+    ExpertQuote.objects.create(article=entry, text="Sooner.", attribution="A", order=1)
+    Source.objects.create(
+        article=entry, title="A report", publisher="An agency", url="https://example.org/r",
+        accessed=datetime.date(2026, 3, 4), order=1,
+    )  # fmt: skip
+    Source.objects.create(article=entry, title="A book", order=2)
+    public = [make_article(title=title) for title in ("urge surfing", "Relapse", "Abstinence")]
+    draft = make_article(title="Draft", status=Article.Status.DRAFT)
+    later = make_article(title="Later", published_at=timezone.now() + timezone.timedelta(days=1))
+    entry.related.add(*public, draft, later)
+    make_article(key_points=["someone else's"]).related.add(public[0])
+
+    with django_assert_num_queries(1):
+        parts = entry_parts.load(entry)
+
+    assert [p.text for p in parts.key_points] == ["zeroth", "first", "second"]
+    assert [(q.text, q.attribution) for q in parts.quotes] == [("Sooner.", "A"), ("Later.", "B")]
+    assert parts.quotes[1].get_kind_display() == "Person with lived experience"
+    report, book = parts.sources
+    assert (report.title, report.publisher, report.url) == (
+        "A report", "An agency", "https://example.org/r"
+    )  # fmt: skip
+    assert report.accessed == datetime.date(2026, 3, 4) and book.accessed is None
+    # Public related entries only, by title whatever the case.
+    assert [a.title for a in parts.related] == ["Abstinence", "Relapse", "urge surfing"]
+    stored = Article.objects.get(pk=public[1].pk)
+    assert parts.related[1].updated_at == stored.updated_at  # an aware time, as the ORM's
+    assert parts.related[1].get_absolute_url() == stored.get_absolute_url()
+
+
+def test_an_entry_without_parts_has_empty_lists(make_article):
+    parts = entry_parts.load(make_article())
+    assert parts == entry_parts.EntryParts([], [], [], [])
