@@ -119,16 +119,21 @@ class _Runs:
         """A run of plain text's words: their places, and for each word the keys of the
         runs of 1, 2, … (up to the longest name) words from it (none from a stop word
         that begins no name)."""
-        found = [(m.start(), m.end(), _normalized(m.group())) for m in _WORD.finditer(raw)]
-        keys = []
-        for i in range(len(found)):
-            parts, from_here = [], []
-            if found[i][2] not in self.skipped:
-                for _, _, word in found[i : i + self.longest]:
-                    parts.append(word)
-                    from_here.append(" ".join(parts))
+        places, words = [], []
+        for match in _WORD.finditer(raw):
+            places.append(match.span())
+            words.append(_normalized(match.group()))
+        keys, skipped, longest = [], self.skipped, self.longest
+        for i, word in enumerate(words):
+            from_here = []
+            if word not in skipped:
+                key = word
+                from_here.append(key)
+                for following in words[i + 1 : i + longest]:
+                    key = f"{key} {following}"
+                    from_here.append(key)
             keys.append(from_here)
-        return [(start, end) for start, end, _ in found], keys
+        return places, keys
 
     def look_up(self, keys):
         """The public entries named by these normalised keys. A title wins over an alias,
@@ -158,8 +163,10 @@ class _Linker:
             found = None
             for length in range(len(keys[i]), 0, -1):  # the longest name first
                 target = targets.get(keys[i][length - 1])
+                if target is None:
+                    continue
                 start, end = places[i][0], places[i + length - 1][1]
-                if target and (not target.exact_case or raw[start:end].isupper()):
+                if not target.exact_case or raw[start:end].isupper():
                     found = (length, target, start, end)
                     break
             if found is None:
@@ -202,14 +209,17 @@ def link_entry(article, glossary):
     safe HTML with cross-links: (definition_html, body_html)."""
     runs = _Runs(glossary, article.pk)
     definition = runs.run(article.definition)
-    keys = {key for from_here in definition[1] for key in from_here}
+    keys = set()
+    for from_here in definition[1]:
+        keys.update(from_here)
     body = []
     for linkable, piece in _segments(article.body_html):
         run = None
         if linkable:
             piece = html.unescape(piece)
             run = runs.run(piece)
-            keys.update(key for from_here in run[1] for key in from_here)
+            for from_here in run[1]:
+                keys.update(from_here)
         body.append((linkable, piece, run))
     if keys:
         runs.look_up(keys)

@@ -7,6 +7,7 @@ Absolute addresses are built from settings.SITE_URL, never from the request's Ho
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,7 +22,7 @@ DEFAULT_DESCRIPTION = (
 )
 # Inside <script>, "<" could start "</script>" or "<!--": JSON allows escaping these (and
 # "&", ">") as \u003C-style sequences, which parsers read back as the same characters.
-_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+_SCRIPT_ESCAPES = (("<", "\\u003C"), (">", "\\u003E"), ("&", "\\u0026"))
 
 
 def absolute_url(path):
@@ -61,14 +62,16 @@ class PageMeta:
     def canonical_url(self):
         return absolute_url(self.path) if self.path is not None else ""
 
-    @property
+    @cached_property  # the template asks twice
     def json_ld(self):
         """A safe <script type="application/ld+json"> body: content can't close the element."""
         if not self.structured_data:
             return ""
         data = {"@context": "https://schema.org", "@graph": self.structured_data}
         text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
-        return mark_safe(text.translate(_SCRIPT_ESCAPES))
+        for character, escaped in _SCRIPT_ESCAPES:  # str.replace: much quicker than translate
+            text = text.replace(character, escaped)
+        return mark_safe(text)
 
 
 def _glossary():
