@@ -17,14 +17,12 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.db.models import Max, Value
-from django.db.models.functions import Concat, Length, Replace, StrIndex, Substr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import GlossaryState, SearchName
+from .models import GlossaryState
 from .search.engines import current_engine
 from .search.text import STOP_WORDS, normalize
 
@@ -53,41 +51,17 @@ class Glossary:
     opening_stop_words: frozenset
 
 
-_shapes = {}  # glossary version → (longest name, opening stop words)
-
-
-def glossary_version():
-    """Changes whenever the set of public names may have changed: an entry added,
-    published, unpublished, renamed or aliased (GlossaryState, kept by signals.py), a
-    public entry deleted, or a scheduled entry's time come. The same in every process
-    (each reads it at most twice a second: GlossaryState.recent_versions)."""
-    versions = GlossaryState.recent_versions()
-    return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
-
-
-def _name_shapes():
-    """Words in the longest name, and the stop words names begin with (drafts' names
-    too: bounds are all that's needed)."""
-    spaces = Length("normalized") - Length(Replace("normalized", Value(" "), Value("")))
-    longest = SearchName.objects.aggregate(longest=Max(spaces))["longest"]
-    first_word = Substr("normalized", 1, StrIndex(Concat("normalized", Value(" ")), Value(" ")) - 1)
-    opening = (
-        SearchName.objects.annotate(first_word=first_word)
-        .filter(first_word__in=STOP_WORDS)
-        .values_list("first_word", flat=True)
-        .distinct()
-    )
-    return min((longest or 0) + 1, MAX_NAME_WORDS), frozenset(opening)
-
-
 def current_glossary():
-    version = glossary_version()
-    if version not in _shapes:
-        # Once per version and process; the last few versions are enough to keep.
-        if len(_shapes) > 8:
-            _shapes.clear()
-        _shapes[version] = _name_shapes()
-    return Glossary(version, *_shapes[version])
+    """The glossary as cross-links see it now: its names' version, which changes whenever
+    the set of public names may have changed (an entry added, published, unpublished,
+    renamed or aliased: GlossaryState, kept by signals.py; a public entry deleted; a
+    scheduled entry's time come), and the names' bounds (GlossaryState.names_written).
+    The same in every process, each reading it at most twice a second
+    (GlossaryState.recent_versions)."""
+    versions = GlossaryState.recent_versions()
+    version = tuple(str(value) for value in (versions.names, versions.removed, versions.published))
+    longest = min(max(versions.longest_name, 1), MAX_NAME_WORDS)
+    return Glossary(version, longest, versions.opening_stop_words)
 
 
 def _normalized(word):

@@ -86,14 +86,31 @@ class SharedPageMiddleware:
         # so the page kept below can never outlive it.
         versions = page_cache.shared_versions()
         page = page_cache.get_shared(full_path, versions)
-        if page is not None and page.versions == versions and page.age() <= page_cache.TIMEOUT:
+        if self._current(page, versions):
             return self._serve(request, page)
-        # The view may find the outdated copy still good (page_cache.get).
-        request.outdated_shared_page = page
-        response = self.get_response(request)
-        if response.status_code == 200 and hasattr(response, "shared_content"):
-            page_cache.put_shared(full_path, versions, response)
-        return response
+        making, mine = page_cache.making.claim(full_path)
+        if not mine:
+            # Another thread of this process is making this page: wait for its copy
+            # rather than make it again (after a start or a change, a busy page's first
+            # readers would otherwise all make it at once).
+            making.wait(page_cache.Making.WAIT)
+            page = page_cache.get_shared(full_path, versions)
+            if self._current(page, versions):
+                return self._serve(request, page)
+        try:
+            # The view may find the outdated copy still good (page_cache.get).
+            request.outdated_shared_page = page
+            response = self.get_response(request)
+            if response.status_code == 200 and hasattr(response, "shared_content"):
+                page_cache.put_shared(full_path, versions, response)
+            return response
+        finally:
+            if mine:
+                page_cache.making.done(full_path, making)
+
+    @staticmethod
+    def _current(page, versions):
+        return page is not None and page.versions == versions and page.age() <= page_cache.TIMEOUT
 
     def _serve(self, request, page):
         if page.counted_article_id is not None and is_reader_view(request):

@@ -220,7 +220,7 @@ class StigmatizingTerm(models.Model):
         return (self.term,)
 
 
-Versions = namedtuple("Versions", "names content removed published")
+Versions = namedtuple("Versions", "names content removed published longest_name opening_stop_words")
 
 
 def _aware(value):
@@ -240,6 +240,12 @@ class GlossaryState(models.Model):
     names_changed_at = models.DateTimeField(default=timezone.now)
     # Any entry or category saved or deleted: the version of the lists (index, home).
     content_changed_at = models.DateTimeField(default=timezone.now)
+    # What cross-links (linking.py) need to know of all the names, kept as names are
+    # written (search/indexing.py) instead of worked out from every name on a page's way:
+    # the number of words in the longest name, and the stop words some name begins with.
+    # Bounds: they grow as names are added and are made exact again by a rebuild.
+    longest_name = models.PositiveSmallIntegerField(default=0)
+    opening_stop_words = models.CharField(max_length=500, blank=True, default="")
 
     def __str__(self):
         return f"names changed at {self.names_changed_at}"
@@ -247,18 +253,25 @@ class GlossaryState(models.Model):
     @classmethod
     def versions(cls):
         """(names changed, content changed, last public deletion, latest publication time
-        that has come), in one query of one row and two indexed maxima. A public entry's
-        deletion and a scheduled entry's time coming change both kinds of version."""
+        that has come; and the names' bounds), in one query of one row and two indexed
+        maxima. A public entry's deletion and a scheduled entry's time coming change both
+        kinds of version."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.names_changed_at, s.content_changed_at, "
                 "(SELECT MAX(removed_at) FROM articles_removedarticle), "
                 "(SELECT MAX(published_at) FROM articles_article "
-                " WHERE status = 'published' AND published_at <= %s) "
+                " WHERE status = 'published' AND published_at <= %s), "
+                "s.longest_name, s.opening_stop_words "
                 "FROM (SELECT 1) AS one LEFT JOIN articles_glossarystate s ON s.id = 1",
                 [timezone.now()],
             )
-            return Versions(*(_aware(value) for value in cursor.fetchone()))
+            *moments, longest_name, opening_stop_words = cursor.fetchone()
+            return Versions(
+                *(_aware(value) for value in moments),
+                longest_name or 0,
+                frozenset((opening_stop_words or "").split()),
+            )
 
     # versions() as recently read by this process: (read at, monotonic clock; Versions).
     _recent = None
@@ -281,6 +294,26 @@ class GlossaryState(models.Model):
     @classmethod
     def _forget_recent(cls):
         cls._recent = None
+
+    @classmethod
+    def names_written(cls, longest_name, opening_stop_words, *, exact=False):
+        """Names were written: widen the bounds to cover them, or (`exact`, after every
+        name was written again) set them."""
+        with transaction.atomic():
+            state = cls.objects.select_for_update().filter(pk=1).first() or cls(pk=1)
+            stored = set(state.opening_stop_words.split())
+            if not exact:
+                longest_name = max(longest_name, state.longest_name)
+                opening_stop_words = stored | set(opening_stop_words)
+            if state._state.adding or (longest_name, set(opening_stop_words)) != (
+                state.longest_name,
+                stored,
+            ):
+                state.longest_name = longest_name
+                state.opening_stop_words = " ".join(sorted(opening_stop_words))
+                state.save()
+                cls._forget_recent()
+                transaction.on_commit(cls._forget_recent)
 
     @classmethod
     def changed(cls, names=False):

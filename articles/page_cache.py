@@ -163,6 +163,35 @@ class RecentPages:
 recent = RecentPages()
 
 
+class Making:
+    """Shared pages being made in this process, by address: the first thread to ask for a
+    missing page makes it; the others wait for it (at most WAIT seconds, then make it
+    themselves)."""
+
+    WAIT = 2.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pages = {}  # address → threading.Event, set once made (or given up)
+
+    def claim(self, full_path):
+        """(the page's event, whether this thread is to make it)."""
+        with self._lock:
+            if event := self._pages.get(full_path):
+                return event, False
+            event = self._pages[full_path] = threading.Event()
+            return event, True
+
+    def done(self, full_path, event):
+        with self._lock:
+            if self._pages.get(full_path) is event:
+                del self._pages[full_path]
+        event.set()
+
+
+making = Making()
+
+
 def get_shared(full_path, versions):
     """The shared copy kept for this address, current (made under `versions`) or not; or
     None."""

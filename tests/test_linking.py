@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import page_cache, reading
-from articles.models import Article
+from articles import reading
+from articles.models import Article, GlossaryState
+from articles.search.indexing import rebuild
 
 
 def links(html):
@@ -133,8 +134,8 @@ def test_an_entrys_own_name_does_not_link_the_names_inside_it(client, terms):
 def test_names_are_looked_up_in_one_query_per_page(client, terms, make_article):
     """Names are not held in memory: each page made asks the index once."""
     make_article(slug="reader", body="Relapse, HALT and AA. " * 50)
-    client.get("/terms/reader/")  # the longest name's length, once per glossary version
-    page_cache.clear()
+    # The first page made after the names changed too: what links need to know of all
+    # the names (the longest, the stop words they begin with) was kept when they were saved.
     with CaptureQueriesContext(connection) as queries:
         client.get("/terms/reader/")
     lookups = [q for q in queries.captured_queries if "articles_searchname" in q["sql"]]
@@ -154,3 +155,31 @@ def test_names_beginning_with_a_stop_word_are_found(client, terms, make_article)
         ("/terms/big-book/", "the Big Book"),
         ("/terms/relapse/", "relapse"),
     ]
+
+
+def test_a_longer_name_saved_later_is_found_at_once(client, terms, make_article):
+    make_article(slug="reader", body="Some keep a daily inventory of gratitude and hope.")
+    assert links(body_of(client, "reader")) == []
+    make_article(title="Daily Inventory of Gratitude and Hope", slug="inventory")
+    assert links(body_of(client, "reader")) == [
+        ("/terms/inventory/", "daily inventory of gratitude and hope")
+    ]
+    make_article(title="A Day at a Time", slug="one-day")  # begins with a stop word
+    make_article(slug="reader-2", body="Take it a day at a time.")
+    assert links(body_of(client, "reader-2")) == [("/terms/one-day/", "a day at a time")]
+
+
+def test_the_names_bounds_grow_as_names_are_saved_and_a_rebuild_makes_them_exact(
+    terms, make_article
+):
+    def bounds():
+        versions = GlossaryState.versions()
+        return versions.longest_name, versions.opening_stop_words
+
+    assert bounds() == (2, frozenset())  # "Relapse Prevention", "Alcoholics Anonymous"
+    long = make_article(title="The Fellowship of Those Who Share", slug="fellowship")
+    assert bounds() == (6, {"the"})
+    long.delete()
+    assert bounds() == (6, {"the"})  # a bound: still true, a little wide
+    rebuild()
+    assert bounds() == (2, frozenset())

@@ -3,15 +3,18 @@ when something the page shows changes; editors always see fresh pages."""
 
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import caches
 from django.db import connection
-from django.test import Client, override_settings
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import page_cache
+from articles.middleware import SharedPageMiddleware
 from articles.models import Article, Category, GlossaryState
 
 REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
@@ -250,3 +253,25 @@ def test_an_unchanged_page_outlives_a_change_elsewhere_but_not_a_minute(client, 
     monkeypatch.setattr(page_cache.time, "time", lambda: made + page_cache.TIMEOUT + 1)
     response, was_rendered = rendered(client, "/terms/sponsor/")
     assert response.status_code == 200 and was_rendered
+
+
+def test_readers_arriving_together_wait_for_one_making_of_a_page(monkeypatch):
+    """After a start or a change, a busy page's first readers get the copy one of them
+    made, instead of all making it at once (per process)."""
+    monkeypatch.setattr(page_cache, "shared_versions", lambda: ("fixed",))
+    made = []
+
+    def view(request):
+        made.append(request.path)
+        time.sleep(0.3)  # every other reader arrives meanwhile
+        response = HttpResponse(b"the page")
+        return page_cache._shareable(response, response.content, 'W/"v"', time.time())
+
+    middleware = SharedPageMiddleware(view)
+    request = RequestFactory().get
+    with ThreadPoolExecutor(6) as pool:
+        responses = list(pool.map(lambda _: middleware(request("/terms/busy/")), range(6)))
+    assert made == ["/terms/busy/"]
+    assert [r.content for r in responses] == [b"the page"] * 6
+    assert middleware(request("/terms/other/")).content == b"the page"  # others unaffected
+    assert made == ["/terms/busy/", "/terms/other/"]

@@ -10,10 +10,17 @@ import re
 
 from django.db import connection, connections, transaction
 
-from articles.models import Article, KeyPoint, SearchDocument, SearchName, SearchTypoKey
+from articles.models import (
+    Article,
+    GlossaryState,
+    KeyPoint,
+    SearchDocument,
+    SearchName,
+    SearchTypoKey,
+)
 
 from .engines import current_engine
-from .text import normalize, sound_fold, typo_keys
+from .text import STOP_WORDS, normalize, sound_fold, typo_keys
 
 _CONTROL = dict.fromkeys(range(32), " ")
 # body_html is our own sanitised output (rendering.py), so a regex strips its tags safely.
@@ -52,6 +59,18 @@ def name_rows(article):
     return rows
 
 
+def name_bounds(normalized_names):
+    """(words in the longest name, the stop words names begin with): what cross-links
+    need to know of all the names (GlossaryState.names_written)."""
+    longest, opening = 0, set()
+    for normalized in normalized_names:
+        words = normalized.split()
+        longest = max(longest, len(words))
+        if words and words[0] in STOP_WORDS:
+            opening.add(words[0])
+    return longest, opening
+
+
 def _add_vocabulary(names):
     """Add the spelling keys of words not yet in the vocabulary."""
     words = {word for name in names for word in name.normalized.split() if len(word) >= 4}
@@ -84,6 +103,7 @@ def index_article(article):
     ):  # most saves leave the title and aliases alone
         stored.delete()
         _add_vocabulary(SearchName.objects.bulk_create(names))
+        GlossaryState.names_written(*name_bounds(n.normalized for n in names))
 
 
 def index_key_points(article_id):
@@ -104,14 +124,13 @@ def rebuild(batch_size=2000, progress=None):
 
 
 def refresh_planner_statistics(using="default"):
-    """Let SQLite's query planner see the tables as they are (ANALYZE: a third of a second
-    at 100,000 entries), after a bulk change and at each `migrate`. Without statistics it
-    takes `status = 'published'` for a rare value, and walks its index of public entries
-    instead of fetching a few rows by id or reading the most viewed in index order.
-    PostgreSQL keeps its own statistics (autovacuum)."""
-    if connections[using].vendor == "sqlite":
-        with connections[using].cursor() as cursor:
-            cursor.execute("ANALYZE")
+    """Let the query planner see the tables as they are (ANALYZE: about a second at
+    100,000 entries), after a bulk change and at each `migrate`. Without statistics
+    SQLite takes `status = 'published'` for a rare value, and walks its index of public
+    entries instead of fetching a few rows by id or reading the most viewed in index
+    order; PostgreSQL, until autovacuum gets to it, plans as if the tables were small."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _refill(batch_size, progress):
@@ -124,17 +143,21 @@ def _refill(batch_size, progress):
     ):
         key_points.setdefault(article_id, []).append(text)
 
-    count, vocabulary = 0, set()
+    count, vocabulary, bounds = 0, set(), (0, set())
     articles = Article.objects.order_by("pk").only(
         "pk", "title", "aliases", "definition", "tldr", "body_html"
     )
     engine = current_engine()
     for batch in _batches(articles.iterator(chunk_size=batch_size), batch_size):
-        count += _write(engine, _prepare(batch, key_points), vocabulary)
+        documents, names = _prepare(batch, key_points)
+        count += _write(engine, (documents, names), vocabulary)
+        longest, opening = name_bounds(normalized for _, _, normalized, _ in names)
+        bounds = (max(bounds[0], longest), bounds[1] | opening)
         if progress:
             progress(count)
     # Each (key, word) pair once: the vocabulary is a set and typo_keys() returns a set.
     engine.copy_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
+    GlossaryState.names_written(*bounds, exact=True)
     return count
 
 

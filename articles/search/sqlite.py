@@ -145,16 +145,17 @@ def names_with_forms(keys, *, now):
             size = max(32, 1 << (len(batch) - 1).bit_length())
             batch += batch[-1:] * (size - len(batch))
             placeholders = ", ".join(["%s"] * len(batch))
-            # CROSS JOIN: names first, then each one's entry by id, even where the planner
-            # has no statistics and would rather walk every visible entry.
+            # Visibility is read, not filtered on: with nothing to select entries by, the
+            # names are found first and their entries by id, whatever the planner's
+            # statistics (without them it would rather walk every visible entry).
             cursor.execute(
-                "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug "
-                "FROM articles_searchname n CROSS JOIN articles_article a "
-                f"ON a.id = n.article_id WHERE n.normalized IN ({placeholders}) "
-                "AND a.status = 'published' AND a.published_at <= %s",
-                [*batch, now],
+                "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, "
+                "a.status = 'published' AND a.published_at <= %s "
+                "FROM articles_searchname n JOIN articles_article a ON a.id = n.article_id "
+                f"WHERE n.normalized IN ({placeholders})",
+                [now, *batch],
             )
-            rows += cursor.fetchall()
+            rows += [row[:5] for row in cursor.fetchall() if row[5]]
     return rows
 
 
