@@ -5,7 +5,7 @@ Four prefetches would cost four round trips to the database and four statements 
 ORM to build, which is most of what making an uncached page costs on PostgreSQL. The
 statement is plain SQL that both databases run (UNION ALL of four selects, the same
 columns in each); values come back as the models' own instances, converted as the ORM
-converts them.
+converts them (models.from_db_value).
 """
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from .models import Article, ExpertQuote, KeyPoint, Source
+from .models import Article, ExpertQuote, KeyPoint, Source, from_db_value
 
 
 @dataclass(frozen=True)
@@ -75,33 +75,13 @@ def _statement():
     return " UNION ALL ".join(selects)
 
 
-@cache
-def _converters(kind):
-    """For each column of this kind of row, the functions the ORM would apply to its value
-    (SQLite hands dates and times over as text)."""
-    model, names = _FIELDS[kind]
-    converters = []
-    for name in names:
-        if name is None:
-            converters.append(None)
-            continue
-        field = model._meta.get_field(name)
-        column = field.get_col(model._meta.db_table)
-        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        converters.append((column, functions))
-    return converters
-
-
 def _instance(kind, article_id, values):
     model, names = _FIELDS[kind]
     read = {} if kind == RELATED else {"article_id": article_id}
-    for name, value, converters in zip(names, values, _converters(kind), strict=True):
-        if name is None:
-            continue
-        column, functions = converters
-        for function in functions:
-            value = function(value, column, connection)
-        read[model._meta.get_field(name).attname] = value
+    for name, value in zip(names, values, strict=True):
+        if name is not None:
+            field = model._meta.get_field(name)
+            read[field.attname] = from_db_value(field, value)
     # from_db() takes the values in the order of the model's fields.
     fields = [f.attname for f in model._meta.concrete_fields if f.attname in read]
     return model.from_db(connection.alias, fields, [read[name] for name in fields])

@@ -116,8 +116,10 @@ class _Runs:
         # parameters than the database takes to look them up in its index.
         names = current_engine().names_with_forms(list(keys), now=timezone.now())
         # The best name for a key last, so that it stays.
-        for key, name, article_id, _, slug in sorted(names, key=lambda row: (row[3], -row[2])):
-            if _linkable(name):
+        for key, name, article_id, _, slug, visible in sorted(
+            names, key=lambda row: (row[3], -row[2])
+        ):
+            if visible and _linkable(name):
                 self.targets[key] = Target(article_id, slug, name, name.strip().isupper())
 
 

@@ -2,7 +2,7 @@
 
 import time
 from collections import namedtuple
-from datetime import UTC, datetime
+from functools import cache
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models, transaction
@@ -11,7 +11,6 @@ from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 
 class CategoryManager(models.Manager):
@@ -223,12 +222,19 @@ class StigmatizingTerm(models.Model):
 Versions = namedtuple("Versions", "names content removed published longest_name opening_stop_words")
 
 
-def _aware(value):
-    """A datetime from raw SQL: SQLite gives text or naive UTC datetimes, PostgreSQL
-    aware ones."""
-    if value is not None and not isinstance(value, datetime):
-        value = parse_datetime(str(value))
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+@cache
+def _converters(field):
+    column = field.get_col(field.model._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+
+def from_db_value(field, value):
+    """A value of `field` read with plain SQL, as the ORM would give it (SQLite hands
+    dates and times over as text)."""
+    column, functions = _converters(field)
+    for function in functions:
+        value = function(value, column, connection)
+    return value
 
 
 class GlossaryState(models.Model):
@@ -267,8 +273,9 @@ class GlossaryState(models.Model):
                 [timezone.now()],
             )
             *moments, longest_name, opening_stop_words = cursor.fetchone()
+            moment = cls._meta.get_field("content_changed_at")
             return Versions(
-                *(_aware(value) for value in moments),
+                *(from_db_value(moment, value) for value in moments),
                 longest_name or 0,
                 frozenset((opening_stop_words or "").split()),
             )

@@ -77,7 +77,8 @@ def get(request, validators):
         page = request.outdated_shared_page
         if page is None or page.etag != validators.etag or page.age() > TIMEOUT:
             return None
-        return _shareable(_response(page.content, page.headers), page.content, *page.made)
+        response = _response(page.content, page.headers)
+        return _shareable(response, page.content, page.etag, page.made_at)
     stored = cache.get(_key(request, validators))
     if stored is None:
         return None
@@ -109,10 +110,6 @@ class SharedPage:
     content: bytes
     counted_article_id: int | None
 
-    @property
-    def made(self):
-        return self.etag, self.made_at
-
     def age(self):
         return time.time() - self.made_at
 
@@ -132,25 +129,25 @@ def _shared_key(full_path):
 class RecentPages:
     """The shared pages this process served last, as objects: a hit costs no round trip
     to Redis and no unpickling. They are exactly as valid as the cache's copies (the same
-    versions are checked); TIMEOUT bounds their age too."""
+    versions and age are checked)."""
 
     SIZE = 32  # about 1 MB of pages per process
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._pages = OrderedDict()  # key → (stored at, monotonic clock; SharedPage)
+        self._pages = OrderedDict()  # key → SharedPage
 
     def get(self, key):
         with self._lock:
-            found = self._pages.get(key)
-            if found is None or time.monotonic() - found[0] > TIMEOUT:
+            page = self._pages.get(key)
+            if page is None or page.age() > TIMEOUT:
                 return None
             self._pages.move_to_end(key)
-            return found[1]
+            return page
 
     def put(self, key, page):
         with self._lock:
-            self._pages[key] = (time.monotonic(), page)
+            self._pages[key] = page
             self._pages.move_to_end(key)
             while len(self._pages) > self.SIZE:
                 self._pages.popitem(last=False)

@@ -129,7 +129,7 @@ def note_changed_related(sender, action, **kwargs):
 
 @receiver(post_migrate)
 def refresh_statistics(sender, using="default", **kwargs):
-    """Each deploy's `migrate` gives SQLite's planner current statistics, however the
+    """Each deploy's `migrate` gives the query planner current statistics, however the
     glossary grew since."""
     if sender.name == "articles":
         refresh_planner_statistics(using)

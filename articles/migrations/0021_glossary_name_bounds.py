@@ -2,19 +2,13 @@ from django.db import migrations, models
 
 
 def fill_bounds(apps, schema_editor):
-    """The bounds of the names already written (as search/indexing.name_bounds works them
-    out); the words are those in use when this was written: a bound only, made exact by
-    the next rebuild."""
-    from articles.search.text import STOP_WORDS
+    """The bounds of the names already written (made exact by the next rebuild)."""
+    from articles.search.indexing import name_bounds
 
     SearchName = apps.get_model("articles", "SearchName")
     GlossaryState = apps.get_model("articles", "GlossaryState")
-    longest, opening = 0, set()
-    for normalized in SearchName.objects.values_list("normalized", flat=True).iterator():
-        words = normalized.split()
-        longest = max(longest, len(words))
-        if words and words[0] in STOP_WORDS:
-            opening.add(words[0])
+    names = SearchName.objects.values_list("normalized", flat=True).iterator()
+    longest, opening = name_bounds(names)
     if longest:
         GlossaryState.objects.update_or_create(
             pk=1,

@@ -150,7 +150,7 @@ def _refill(batch_size, progress):
     engine = current_engine()
     for batch in _batches(articles.iterator(chunk_size=batch_size), batch_size):
         documents, names = _prepare(batch, key_points)
-        count += _write(engine, (documents, names), vocabulary)
+        count += _write(engine, documents, names, vocabulary)
         longest, opening = name_bounds(normalized for _, _, normalized, _ in names)
         bounds = (max(bounds[0], longest), bounds[1] | opening)
         if progress:
@@ -176,8 +176,7 @@ def _prepare(articles, key_points):
     return documents, names
 
 
-def _write(engine, prepared, vocabulary):
-    documents, names = prepared
+def _write(engine, documents, names, vocabulary):
     engine.insert_documents(documents)
     engine.insert_names(names)
     for _, _, normalized, _ in names:

@@ -303,7 +303,7 @@ def names_with_forms(keys, *, now):
             "JOIN articles_article a ON a.id = n.article_id",
             [now, "|".join(keys)],
         )
-        return [row[:5] for row in cursor.fetchall() if row[5]]
+        return cursor.fetchall()
 
 
 def suggest(words, *, now, limit):

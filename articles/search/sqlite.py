@@ -133,8 +133,8 @@ NAMES_BATCH = 4096  # keys per query (SQLite takes at most 32,766 parameters)
 
 
 def names_with_forms(keys, *, now):
-    """(normalized, name, article_id, is_title, slug) of the names of visible entries whose
-    normalised form is one of `keys` (cross-links, linking.py)."""
+    """(normalized, name, article_id, is_title, slug, whether the entry is visible at
+    `now`) of the names whose normalised form is one of `keys` (cross-links, linking.py)."""
     rows = []
     now = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
@@ -155,7 +155,7 @@ def names_with_forms(keys, *, now):
                 f"WHERE n.normalized IN ({placeholders})",
                 [now, *batch],
             )
-            rows += [row[:5] for row in cursor.fetchall() if row[5]]
+            rows += cursor.fetchall()
     return rows
 
 
