@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 
-from . import entry_parts, linking, quality
+from . import entry_parts, quality
 from .models import (
     Article,
     Category,
@@ -205,7 +205,7 @@ class ArticleAdmin(VersionAdmin):
             return JsonResponse({"error": "Not allowed."}, status=403)
         article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
         parts = entry_parts.load(article)
-        context = term_context(article, parts, linking.current_glossary()) | {"preview": True}
+        context = term_context(article, parts) | {"preview": True}
         context["meta"].indexable = False
         response = TemplateResponse(request, "articles/article_detail.html", context)
         response["Cache-Control"] = "private, no-store"

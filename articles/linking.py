@@ -9,8 +9,8 @@ inside headings, links, code or preformatted text; never to the entry itself.
 Links are added when a page is made, not when an entry is saved, so that adding,
 renaming, aliasing or unpublishing an entry changes every page that mentions it. The
 names are not held in memory (a glossary of 100,000 entries has 160,000 of them): the
-runs of up to as many words as the longest name has, from each word of the page, are
-looked up among the search index's normalised names (SearchName, indexed) at once.
+names that begin with any word of the page are looked up at once among the search
+index's normalised names (SearchName, indexed by first word), and matched in memory.
 """
 
 import html
@@ -19,19 +19,19 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import GlossaryState
 from .search.engines import current_engine
-from .search.text import STOP_WORDS, normalize
+from .search.text import normalize
 
 # Block elements whose text never gets links, and inline ones that already are links/code.
 SKIPPED = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}
 _TAG = re.compile(r"(<[^>]*>)")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
+# Django's escape() is this, behind a check for lazy text that plain text never is.
+escape = html.escape
 _WORD = re.compile(r"[^\W_]+")  # as normalize() splits words
-MAX_NAME_WORDS = 12  # longer names are not looked for
 
 
 @dataclass(frozen=True)
@@ -42,26 +42,14 @@ class Target:
     exact_case: bool  # an abbreviation: match in capitals only
 
 
-@dataclass(frozen=True)
-class Glossary:
-    version: tuple
-    longest_name: int  # in words
-    # The stop words ("the", "of", …) some name begins with: runs of words that begin
-    # with any other stop word can't be names, and aren't looked up.
-    opening_stop_words: frozenset
-
-
-def current_glossary():
-    """The glossary as cross-links see it now: its names' version, which changes whenever
+def names_version():
+    """The version of the glossary's names as cross-links see them: it changes whenever
     the set of public names may have changed (an entry added, published, unpublished,
     renamed or aliased: GlossaryState, kept by signals.py; a public entry deleted; a
-    scheduled entry's time come), and the names' bounds (GlossaryState.names_written).
-    The same in every process, each reading it at most twice a second
-    (GlossaryState.recent_versions)."""
+    scheduled entry's time come). The same in every process, each reading it at most
+    twice a second (GlossaryState.recent_versions)."""
     versions = GlossaryState.recent_versions()
-    version = tuple(str(value) for value in (versions.names, versions.removed, versions.published))
-    longest = min(max(versions.longest_name, 1), MAX_NAME_WORDS)
-    return Glossary(version, longest, versions.opening_stop_words)
+    return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
 
 
 def _normalized(word):
@@ -75,14 +63,24 @@ def _linkable(name):
     return len(name) >= 3 or (len(name) == 2 and name.isupper())
 
 
-class _Runs:
-    """A page's runs of plain text, their words, and the targets their word runs name."""
+def _lengths(names):
+    """For normalised names: their first words → the names' lengths in words, longest
+    first."""
+    lengths = {}
+    for name in names:
+        first, *rest = name.split(" ")
+        lengths.setdefault(first, set()).add(len(rest) + 1)
+    return {word: sorted(found, reverse=True) for word, found in lengths.items()}
 
-    def __init__(self, glossary, article_id):
-        self.longest = glossary.longest_name
-        self.skipped = STOP_WORDS - glossary.opening_stop_words
+
+class _Runs:
+    """A page's runs of plain text, their words, and the names found in them."""
+
+    def __init__(self, article_id):
         self.article_id = article_id
-        self.targets = {}
+        self._runs = []  # each run's normalised words
+        self.targets = {}  # normalised name → Target
+        self.lengths = {}  # first word → the lengths (in words) of names, longest first
         # Term pages' addresses from one reverse() per page, not one per link.
         self._address = reverse("articles:detail", args=["slug"]).rsplit("slug", 1)
 
@@ -90,37 +88,44 @@ class _Runs:
         return slug.join(self._address)
 
     def run(self, raw):
-        """A run of plain text's words: their places, and for each word the keys of the
-        runs of 1, 2, … (up to the longest name) words from it (none from a stop word
-        that begins no name)."""
+        """A run of plain text's words: their places, and the words normalised."""
         places, words = [], []
         for match in _WORD.finditer(raw):
             places.append(match.span())
             words.append(_normalized(match.group()))
-        keys, skipped, longest = [], self.skipped, self.longest
-        for i, word in enumerate(words):
-            from_here = []
-            if word not in skipped:
-                key = word
-                from_here.append(key)
-                for following in words[i + 1 : i + longest]:
-                    key = f"{key} {following}"
-                    from_here.append(key)
-            keys.append(from_here)
-        return places, keys
+        self._runs.append(words)
+        return places, words
 
-    def look_up(self, keys):
-        """The public entries named by these normalised keys. A title wins over an alias,
-        and the older entry over a newer one with the same name."""
-        # Plain SQL (the search engine's): the ORM takes longer to prepare a thousand
+    def _mentioned(self, names):
+        """Those of the normalised `names` that some run of the page's words spells."""
+        lengths, found = _lengths(names), set()
+        for words in self._runs:
+            for i, word in enumerate(words):
+                for length in lengths.get(word, ()):
+                    key = " ".join(words[i : i + length])
+                    if key in names:
+                        found.add(key)
+        return found
+
+    def look_up(self):
+        """The public entries named on the page: the names that begin with a word of the
+        page, from the index alone; then the entries of those the page spells out. A title
+        wins over an alias, and the older entry over a newer one with the same name."""
+        engine = current_engine()
+        words = list({word for words in self._runs for word in words})
+        # Plain SQL (the search engine's): the ORM takes longer to prepare hundreds of
         # parameters than the database takes to look them up in its index.
-        names = current_engine().names_with_forms(list(keys), now=timezone.now())
+        mentioned = self._mentioned(engine.names_beginning_with(words)) if words else None
+        if not mentioned:
+            return
+        names = engine.names_with_forms(list(mentioned), now=timezone.now())
         # The best name for a key last, so that it stays.
         for key, name, article_id, _, slug, visible in sorted(
             names, key=lambda row: (row[3], -row[2])
         ):
             if visible and _linkable(name):
                 self.targets[key] = Target(article_id, slug, name, name.strip().isupper())
+        self.lengths = _lengths(self.targets)
 
 
 class _Linker:
@@ -130,21 +135,25 @@ class _Linker:
         # page doesn't link "Relapse"), and never linked.
         self.linked = {runs.article_id}
 
+    def _match(self, raw, places, words, i):
+        """(length in words, target, start, end) of the longest name at word i, or None."""
+        for length in self.runs.lengths.get(words[i], ()):
+            if i + length > len(words):
+                continue
+            target = self.runs.targets.get(" ".join(words[i : i + length]))
+            if target is None:
+                continue
+            start, end = places[i][0], places[i + length - 1][1]
+            if not target.exact_case or raw[start:end].isupper():
+                return length, target, start, end
+        return None
+
     def text(self, raw, run):
         """Escaped HTML for one run of plain text, with links added."""
-        places, keys = run
-        targets = self.runs.targets
+        places, words = run
         out, position, i = [], 0, 0
         while i < len(places):
-            found = None
-            for length in range(len(keys[i]), 0, -1):  # the longest name first
-                target = targets.get(keys[i][length - 1])
-                if target is None:
-                    continue
-                start, end = places[i][0], places[i + length - 1][1]
-                if not target.exact_case or raw[start:end].isupper():
-                    found = (length, target, start, end)
-                    break
+            found = self._match(raw, places, words, i)
             if found is None:
                 i += 1
                 continue
@@ -155,9 +164,10 @@ class _Linker:
             self.linked.add(target.article_id)
             url = self.runs.url_of(target.slug)
             out.append(escape(raw[position:start]))
+            url = escape(url)
             out.append(
-                f'<a class="term-link" href="{escape(url)}" '
-                f'data-preview="{escape(url)}preview/">{escape(raw[start:end])}</a>'
+                f'<a class="term-link" href="{url}" data-preview="{url}preview/">'
+                f"{escape(raw[start:end])}</a>"
             )
             position = end
         out.append(escape(raw[position:]))
@@ -180,25 +190,19 @@ def _segments(body_html):
             yield not skipping, token
 
 
-def link_entry(article, glossary):
+def link_entry(article):
     """The entry's definition (plain text) and body (sanitised HTML from rendering.py) as
     safe HTML with cross-links: (definition_html, body_html)."""
-    runs = _Runs(glossary, article.pk)
+    runs = _Runs(article.pk)
     definition = runs.run(article.definition)
-    keys = set()
-    for from_here in definition[1]:
-        keys.update(from_here)
     body = []
     for linkable, piece in _segments(article.body_html):
         run = None
         if linkable:
             piece = html.unescape(piece)
             run = runs.run(piece)
-            for from_here in run[1]:
-                keys.update(from_here)
         body.append((linkable, piece, run))
-    if keys:
-        runs.look_up(keys)
+    runs.look_up()
     definition_html = _Linker(runs).text(article.definition, definition)
     linker = _Linker(runs)
     out = [linker.text(piece, run) if linkable else piece for linkable, piece, run in body]

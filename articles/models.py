@@ -173,6 +173,10 @@ class Article(models.Model):
                 name="article_published_idx",
             ),
             models.Index(fields=["status", "-updated_at", "title"], name="article_updated_idx"),
+            # Other entries' addresses and visibility by id (cross-links, related entries).
+            # SQLite keeps a row's columns in order, status and publication time after the
+            # long texts: read from a row, they cost its overflow pages.
+            models.Index(fields=["id", "slug", "status", "published_at"], name="article_link_idx"),
         ]
 
     def __str__(self):
@@ -219,7 +223,7 @@ class StigmatizingTerm(models.Model):
         return (self.term,)
 
 
-Versions = namedtuple("Versions", "names content removed published longest_name opening_stop_words")
+Versions = namedtuple("Versions", "names content removed published")
 
 
 @cache
@@ -246,12 +250,6 @@ class GlossaryState(models.Model):
     names_changed_at = models.DateTimeField(default=timezone.now)
     # Any entry or category saved or deleted: the version of the lists (index, home).
     content_changed_at = models.DateTimeField(default=timezone.now)
-    # What cross-links (linking.py) need to know of all the names, kept as names are
-    # written (search/indexing.py) instead of worked out from every name on a page's way:
-    # the number of words in the longest name, and the stop words some name begins with.
-    # Bounds: they grow as names are added and are made exact again by a rebuild.
-    longest_name = models.PositiveSmallIntegerField(default=0)
-    opening_stop_words = models.CharField(max_length=500, blank=True, default="")
 
     def __str__(self):
         return f"names changed at {self.names_changed_at}"
@@ -259,26 +257,19 @@ class GlossaryState(models.Model):
     @classmethod
     def versions(cls):
         """(names changed, content changed, last public deletion, latest publication time
-        that has come; and the names' bounds), in one query of one row and two indexed
-        maxima. A public entry's deletion and a scheduled entry's time coming change both
-        kinds of version."""
+        that has come), in one query of one row and two indexed maxima. A public entry's
+        deletion and a scheduled entry's time coming change both kinds of version."""
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT s.names_changed_at, s.content_changed_at, "
                 "(SELECT MAX(removed_at) FROM articles_removedarticle), "
                 "(SELECT MAX(published_at) FROM articles_article "
-                " WHERE status = 'published' AND published_at <= %s), "
-                "s.longest_name, s.opening_stop_words "
+                " WHERE status = 'published' AND published_at <= %s) "
                 "FROM (SELECT 1) AS one LEFT JOIN articles_glossarystate s ON s.id = 1",
                 [timezone.now()],
             )
-            *moments, longest_name, opening_stop_words = cursor.fetchone()
             moment = cls._meta.get_field("content_changed_at")
-            return Versions(
-                *(from_db_value(moment, value) for value in moments),
-                longest_name or 0,
-                frozenset((opening_stop_words or "").split()),
-            )
+            return Versions(*(from_db_value(moment, value) for value in cursor.fetchone()))
 
     # versions() as recently read by this process: (read at, monotonic clock; Versions).
     _recent = None
@@ -301,26 +292,6 @@ class GlossaryState(models.Model):
     @classmethod
     def _forget_recent(cls):
         cls._recent = None
-
-    @classmethod
-    def names_written(cls, longest_name, opening_stop_words, *, exact=False):
-        """Names were written: widen the bounds to cover them, or (`exact`, after every
-        name was written again) set them."""
-        with transaction.atomic():
-            state = cls.objects.select_for_update().filter(pk=1).first() or cls(pk=1)
-            stored = set(state.opening_stop_words.split())
-            if not exact:
-                longest_name = max(longest_name, state.longest_name)
-                opening_stop_words = stored | set(opening_stop_words)
-            if state._state.adding or (longest_name, set(opening_stop_words)) != (
-                state.longest_name,
-                stored,
-            ):
-                state.longest_name = longest_name
-                state.opening_stop_words = " ".join(sorted(opening_stop_words))
-                state.save()
-                cls._forget_recent()
-                transaction.on_commit(cls._forget_recent)
 
     @classmethod
     def changed(cls, names=False):
@@ -456,6 +427,22 @@ class SearchDocument(models.Model):
         return self.title
 
 
+class FirstWord(models.Func):
+    """The first word of a normalised name (its words are joined by single spaces).
+    Cross-links (linking.py) look names up by the words of a page that begin them; the
+    search engines' lookups spell the same expression, so that their index serves them."""
+
+    output_field = models.CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = "substr(%(expressions)s, 1, instr(%(expressions)s || ' ', ' ') - 1)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "split_part(%(expressions)s, ' ', 1)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
 class SearchNameManager(models.Manager):
     def get_by_natural_key(self, article_id, normalized, is_title):
         return self.get(article_id=article_id, normalized=normalized, is_title=is_title)
@@ -479,6 +466,10 @@ class SearchName(models.Model):
             models.UniqueConstraint(
                 fields=["article", "normalized", "is_title"], name="searchname_unique"
             )
+        ]
+        # The names that begin with given words, from the index alone.
+        indexes = [
+            models.Index(FirstWord("normalized"), "normalized", name="searchname_first_word")
         ]
 
     def __str__(self):

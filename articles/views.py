@@ -121,23 +121,23 @@ def category_detail(request, slug):
 
 @require_safe
 def article_detail(request, slug):
-    article = Article.objects.published().select_related("category").filter(slug=slug).first()
+    article = entry_parts.published_entry(slug)
     if article is None:
         return _moved_or_gone(request, slug)
     if is_reader_view(request):
         record_view(article)  # a revalidated (304) or cached read is a read too
     parts = entry_parts.load(article)
-    glossary = linking.current_glossary()
     answered = article.pk in feedback.answered(request)
-    # Cross-links change with other entries (the glossary's version), and the feedback
-    # form with the reader's answer: both are part of the page's validators.
-    validators = conditional.for_article(article, parts.related, glossary.version, answered)
+    # Cross-links change with other entries (the names' version), and the feedback form
+    # with the reader's answer: both are part of the page's validators.
+    names = linking.names_version()
+    validators = conditional.for_article(article, parts.related, names, answered)
     if not_modified := conditional.not_modified(request, validators):
         return conditional.finish(request, not_modified, validators)
     if cached := page_cache.get(request, validators):
         cached.counted_article_id = article.pk  # a shared copy's reads count (middleware.py)
         return conditional.finish(request, cached, validators)
-    context = term_context(article, parts, glossary) | {
+    context = term_context(article, parts) | {
         "answered": answered,
         "said": language.said_on(article, request.GET.get("said", "")),
         "thanked": request.GET.get("feedback") == "thanks",
@@ -149,11 +149,11 @@ def article_detail(request, slug):
     return conditional.finish(request, response, validators)
 
 
-def term_context(article, parts, glossary):
+def term_context(article, parts):
     """What the term page template needs about an entry and its parts
     (entry_parts.load()); also the admin's preview."""
     key_points = [point.text for point in parts.key_points]
-    definition_html, body_html = linking.link_entry(article, glossary)
+    definition_html, body_html = linking.link_entry(article)
     return {
         "article": article,
         "parts": parts,

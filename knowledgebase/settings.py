@@ -192,7 +192,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
-USE_I18N = True
+# The glossary and its admin are in English only. Without translation machinery, each
+# of the hundred-odd lookups of the active language a page makes (address reversing,
+# dates, numbers) is a plain setting read.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"

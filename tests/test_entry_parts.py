@@ -45,3 +45,25 @@ def test_parts_come_in_order_typed_and_public_only(make_article, django_assert_n
 def test_an_entry_without_parts_has_empty_lists(make_article):
     parts = entry_parts.load(make_article())
     assert parts == entry_parts.EntryParts([], [], [], [])
+
+
+def test_a_public_entry_comes_with_its_category_as_the_orm_reads_them(
+    make_article, django_assert_num_queries
+):
+    entry = make_article(title="Craving", slug="craving", reviewed_at=datetime.date(2026, 1, 2))
+    make_article(slug="draft", status=Article.Status.DRAFT)
+    make_article(slug="later", published_at=timezone.now() + timezone.timedelta(days=1))
+
+    with django_assert_num_queries(1):
+        found = entry_parts.published_entry("craving")
+        category = found.category
+    stored = Article.objects.select_related("category").get(pk=entry.pk)
+    for field in Article._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(stored, field.attname), field.name
+    assert found.published_at.tzinfo is not None and found.reviewed_at == datetime.date(2026, 1, 2)
+    assert (category.pk, category.name, category.updated_at) == (
+        stored.category.pk, stored.category.name, stored.category.updated_at
+    )  # fmt: skip
+    assert not found._state.adding  # saving it updates the row
+    # Drafts, entries whose time hasn't come, and unknown addresses: none.
+    assert [entry_parts.published_entry(s) for s in ("draft", "later", "nothing")] == [None] * 3

@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import reading
-from articles.models import Article, GlossaryState
-from articles.search.indexing import rebuild
+from articles.models import Article
 
 
 def links(html):
@@ -131,15 +130,15 @@ def test_an_entrys_own_name_does_not_link_the_names_inside_it(client, terms):
     assert links(body_of(client, "relapse-prevention")) == [("/terms/relapse/", "relapse")]
 
 
-def test_names_are_looked_up_in_one_query_per_page(client, terms, make_article):
-    """Names are not held in memory: each page made asks the index once."""
+def test_names_are_looked_up_in_two_queries_per_page(client, terms, make_article):
+    """Names are not held in memory: each page made asks the index for the names that
+    begin with its words, then for the entries of those it spells out."""
     make_article(slug="reader", body="Relapse, HALT and AA. " * 50)
-    # The first page made after the names changed too: what links need to know of all
-    # the names (the longest, the stop words they begin with) was kept when they were saved.
+    # The first page made after the names changed too.
     with CaptureQueriesContext(connection) as queries:
         client.get("/terms/reader/")
     lookups = [q for q in queries.captured_queries if "articles_searchname" in q["sql"]]
-    assert len(lookups) == 1
+    assert len(lookups) == 2
 
 
 def test_a_very_long_body_is_linked_to_its_end(client, terms, make_article):
@@ -169,18 +168,33 @@ def test_a_longer_name_saved_later_is_found_at_once(client, terms, make_article)
     assert links(body_of(client, "reader-2")) == [("/terms/one-day/", "a day at a time")]
 
 
-def test_the_names_bounds_grow_as_names_are_saved_and_a_rebuild_makes_them_exact(
-    terms, make_article
-):
-    def bounds():
-        versions = GlossaryState.versions()
-        return versions.longest_name, versions.opening_stop_words
+def test_names_of_any_length_sharing_a_first_word_are_told_apart(client, make_article):
+    make_article(title="Recovery", slug="recovery")
+    make_article(title="Recovery Capital", slug="recovery-capital")
+    long_name = "Recovery Oriented System of Care for People and Families in the Whole Community"
+    make_article(title=long_name, slug="roscpfwc")  # 14 words
+    make_article(
+        slug="reader",
+        body=f"Recovery capital grows. A {long_name.lower()} helps. So does recovery.",
+    )
+    assert links(body_of(client, "reader")) == [
+        ("/terms/recovery-capital/", "Recovery capital"),
+        ("/terms/roscpfwc/", long_name.lower()),
+        ("/terms/recovery/", "recovery"),
+    ]
 
-    rebuild()  # exact, whatever earlier names widened them to
-    assert bounds() == (2, frozenset())  # "Relapse Prevention", "Alcoholics Anonymous"
-    long = make_article(title="The Fellowship of Those Who Share", slug="fellowship")
-    assert bounds() == (6, {"the"})
-    long.delete()
-    assert bounds() == (6, {"the"})  # a bound: still true, a little wide
-    rebuild()
-    assert bounds() == (2, frozenset())
+
+def test_names_are_found_through_the_index_of_their_first_words(client, terms, make_article):
+    """The lookup spells models.FirstWord as the index does: the database can use it."""
+    make_article(slug="reader", body="Relapse, HALT and AA.")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/terms/reader/")
+    lookup = next(q["sql"] for q in queries.captured_queries if "articles_searchname" in q["sql"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {lookup}")
+        else:  # a few rows: without this, reading the table beats any index
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {lookup}")
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "searchname_first_word" in plan

@@ -12,7 +12,6 @@ from django.db import connection, connections, transaction
 
 from articles.models import (
     Article,
-    GlossaryState,
     KeyPoint,
     SearchDocument,
     SearchName,
@@ -20,7 +19,7 @@ from articles.models import (
 )
 
 from .engines import current_engine
-from .text import STOP_WORDS, normalize, sound_fold, typo_keys
+from .text import normalize, sound_fold, typo_keys
 
 _CONTROL = dict.fromkeys(range(32), " ")
 # body_html is our own sanitised output (rendering.py), so a regex strips its tags safely.
@@ -59,18 +58,6 @@ def name_rows(article):
     return rows
 
 
-def name_bounds(normalized_names):
-    """(words in the longest name, the stop words names begin with): what cross-links
-    need to know of all the names (GlossaryState.names_written)."""
-    longest, opening = 0, set()
-    for normalized in normalized_names:
-        words = normalized.split()
-        longest = max(longest, len(words))
-        if words and words[0] in STOP_WORDS:
-            opening.add(words[0])
-    return longest, opening
-
-
 def _add_vocabulary(names):
     """Add the spelling keys of words not yet in the vocabulary."""
     words = {word for name in names for word in name.normalized.split() if len(word) >= 4}
@@ -103,7 +90,6 @@ def index_article(article):
     ):  # most saves leave the title and aliases alone
         stored.delete()
         _add_vocabulary(SearchName.objects.bulk_create(names))
-        GlossaryState.names_written(*name_bounds(n.normalized for n in names))
 
 
 def index_key_points(article_id):
@@ -143,7 +129,7 @@ def _refill(batch_size, progress):
     ):
         key_points.setdefault(article_id, []).append(text)
 
-    count, vocabulary, bounds = 0, set(), (0, set())
+    count, vocabulary = 0, set()
     articles = Article.objects.order_by("pk").only(
         "pk", "title", "aliases", "definition", "tldr", "body_html"
     )
@@ -151,13 +137,10 @@ def _refill(batch_size, progress):
     for batch in _batches(articles.iterator(chunk_size=batch_size), batch_size):
         documents, names = _prepare(batch, key_points)
         count += _write(engine, documents, names, vocabulary)
-        longest, opening = name_bounds(normalized for _, _, normalized, _ in names)
-        bounds = (max(bounds[0], longest), bounds[1] | opening)
         if progress:
             progress(count)
     # Each (key, word) pair once: the vocabulary is a set and typo_keys() returns a set.
     engine.copy_typo_keys((key, word) for word in vocabulary for key in typo_keys(word))
-    GlossaryState.names_written(*bounds, exact=True)
     return count
 
 

@@ -287,13 +287,25 @@ def unnamed(words):
     return [word for word in words if word in missing]
 
 
+def names_beginning_with(words):
+    """As sqlite.names_beginning_with(). One text parameter (words never hold "|"):
+    psycopg would parse a statement of hundreds of parameters, or quote a list's items
+    one by one. Joined, so that each word is looked up in the index of first words
+    (models.FirstWord, spelt as there; given "= ANY", the planner may read the table)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT n.normalized "
+            "FROM unnest(string_to_array(%s, '|')) AS k(word) "
+            "JOIN articles_searchname n ON split_part(n.normalized, ' ', 1) = k.word",
+            ["|".join(words)],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
 def names_with_forms(keys, *, now):
-    """As sqlite.names_with_forms(). One text parameter (keys are words and spaces, never
-    "|"): psycopg would parse a statement of thousands of parameters, or quote a list's
-    items one by one. Joined, so that each key is looked up in the index (given "= ANY",
-    the planner reads the whole table); visibility read rather than filtered on, so that
-    no plan starts from the visible entries (as one would, with statistics not yet
-    gathered after a bulk load)."""
+    """As sqlite.names_with_forms(), with the keys in one parameter as above. Visibility
+    read rather than filtered on, so that no plan starts from the visible entries (as one
+    would, with statistics not yet gathered after a bulk load)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, "

@@ -129,7 +129,30 @@ def unnamed(words):
     return [word for word, exists in zip(words, found, strict=True) if not exists]
 
 
-NAMES_BATCH = 4096  # keys per query (SQLite takes at most 32,766 parameters)
+NAMES_BATCH = 4096  # parameters per query (SQLite takes at most 32,766)
+# models.FirstWord, spelt as in the index searchname_first_word (so that it serves here).
+FIRST_WORD = "substr(normalized, 1, instr(normalized || ' ', ' ') - 1)"
+
+
+def _padded_batches(values):
+    """`values` in batches, each padded (repeating a value) to a power of two: a handful
+    of statement shapes, not one per page for the driver to keep prepared."""
+    for start in range(0, len(values), NAMES_BATCH):
+        batch = values[start : start + NAMES_BATCH]
+        size = max(32, 1 << (len(batch) - 1).bit_length())
+        yield batch + batch[-1:] * (size - len(batch)), ", ".join(["%s"] * size)
+
+
+def names_beginning_with(words):
+    """The normalised names whose first word is one of `words` (cross-links, linking.py),
+    read from the index alone."""
+    names = set()
+    with connection.cursor() as cursor:
+        for batch, placeholders in _padded_batches(words):
+            where = f"{FIRST_WORD} IN ({placeholders})"
+            cursor.execute(f"SELECT normalized FROM articles_searchname WHERE {where}", batch)
+            names.update(name for (name,) in cursor.fetchall())
+    return names
 
 
 def names_with_forms(keys, *, now):
@@ -138,13 +161,7 @@ def names_with_forms(keys, *, now):
     rows = []
     now = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        for start in range(0, len(keys), NAMES_BATCH):
-            batch = keys[start : start + NAMES_BATCH]
-            # Padded (repeating a key) to a power of two: a handful of statement shapes,
-            # not one per page for the driver to keep prepared.
-            size = max(32, 1 << (len(batch) - 1).bit_length())
-            batch += batch[-1:] * (size - len(batch))
-            placeholders = ", ".join(["%s"] * len(batch))
+        for batch, placeholders in _padded_batches(keys):
             # Visibility is read, not filtered on: with nothing to select entries by, the
             # names are found first and their entries by id, whatever the planner's
             # statistics (without them it would rather walk every visible entry).
