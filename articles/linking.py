@@ -17,11 +17,10 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from .models import GlossaryState
+from .models import GlossaryState, slug_address
 from .search.engines import current_engine
 from .search.text import normalize
 
@@ -81,11 +80,6 @@ class _Runs:
         self._runs = []  # each run's normalised words
         self.targets = {}  # normalised name → Target
         self.lengths = {}  # first word → the lengths (in words) of names, longest first
-        # Term pages' addresses from one reverse() per page, not one per link.
-        self._address = reverse("articles:detail", args=["slug"]).rsplit("slug", 1)
-
-    def url_of(self, slug):
-        return slug.join(self._address)
 
     def run(self, raw):
         """A run of plain text's words: their places, and the words normalised."""
@@ -162,11 +156,11 @@ class _Linker:
             if target.article_id in self.linked:
                 continue  # linked once; its words don't link to shorter names either
             self.linked.add(target.article_id)
-            url = self.runs.url_of(target.slug)
+            url = escape(slug_address("articles:detail", target.slug))
+            preview = escape(slug_address("articles:preview", target.slug))
             out.append(escape(raw[position:start]))
-            url = escape(url)
             out.append(
-                f'<a class="term-link" href="{url}" data-preview="{url}preview/">'
+                f'<a class="term-link" href="{url}" data-preview="{preview}">'
                 f"{escape(raw[start:end])}</a>"
             )
             position = end

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from articles.models import Article
@@ -80,3 +81,17 @@ def test_urls_come_from_slugs(make_article):
     article = make_article(slug="naloxone")
     assert article.get_absolute_url() == "/terms/naloxone/"
     assert article.category.get_absolute_url() == f"/categories/{article.category.slug}/"
+
+
+@pytest.mark.parametrize("prefix", ["/", "/glossary/"])
+def test_addresses_by_slug_are_what_reverse_gives(prefix, make_article):
+    entry = make_article(slug="slug-in-a-slug_2")
+    set_script_prefix(prefix)
+    try:
+        assert entry.get_absolute_url() == reverse("articles:detail", args=[entry.slug])
+        assert entry.get_absolute_url().startswith(prefix)
+        assert entry.get_preview_url() == reverse("articles:preview", args=[entry.slug])
+        category = entry.category
+        assert category.get_absolute_url() == reverse("articles:category", args=[category.slug])
+    finally:
+        set_script_prefix("/")
