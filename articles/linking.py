@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from .models import GlossaryState, slug_address
+from . import addresses
+from .models import GlossaryState
 from .search.engines import current_engine
 from .search.text import normalize
 
@@ -51,9 +52,9 @@ def names_version():
     return tuple(str(value) for value in (versions.names, versions.removed, versions.published))
 
 
-def _normalized(word):
-    # A word of letters and digits only: in ASCII, normalize() just lowers it (quicker).
-    return word.lower() if word.isascii() else normalize(word)
+def _starts(words, lengths):
+    """The places of the words that begin some name (`lengths`' keys)."""
+    return [i for i, word in enumerate(words) if word in lengths]
 
 
 def _linkable(name):
@@ -82,20 +83,20 @@ class _Runs:
         self.lengths = {}  # first word → the lengths (in words) of names, longest first
 
     def run(self, raw):
-        """A run of plain text's words: their places, and the words normalised."""
-        places, words = [], []
-        for match in _WORD.finditer(raw):
-            places.append(match.span())
-            words.append(_normalized(match.group()))
+        """A run of plain text's words, normalised."""
+        if raw.isascii():  # then normalize() just lowers a word (quicker, all at once)
+            words = _WORD.findall(raw.lower())
+        else:
+            words = [normalize(word) for word in _WORD.findall(raw)]
         self._runs.append(words)
-        return places, words
+        return words
 
     def _mentioned(self, names):
         """Those of the normalised `names` that some run of the page's words spells."""
         lengths, found = _lengths(names), set()
         for words in self._runs:
-            for i, word in enumerate(words):
-                for length in lengths.get(word, ()):
+            for i in _starts(words, lengths):
+                for length in lengths[words[i]]:
                     key = " ".join(words[i : i + length])
                     if key in names:
                         found.add(key)
@@ -131,7 +132,7 @@ class _Linker:
 
     def _match(self, raw, places, words, i):
         """(length in words, target, start, end) of the longest name at word i, or None."""
-        for length in self.runs.lengths.get(words[i], ()):
+        for length in self.runs.lengths[words[i]]:
             if i + length > len(words):
                 continue
             target = self.runs.targets.get(" ".join(words[i : i + length]))
@@ -142,22 +143,26 @@ class _Linker:
                 return length, target, start, end
         return None
 
-    def text(self, raw, run):
-        """Escaped HTML for one run of plain text, with links added."""
-        places, words = run
-        out, position, i = [], 0, 0
-        while i < len(places):
+    def text(self, raw, words):
+        """Escaped HTML for one run of plain text (its normalised words), links added."""
+        starts = _starts(words, self.runs.lengths)
+        if not starts:
+            return escape(raw)
+        places = [match.span() for match in _WORD.finditer(raw)]
+        out, position, free_from = [], 0, 0
+        for i in starts:
+            if i < free_from:
+                continue  # a word of a name found before
             found = self._match(raw, places, words, i)
             if found is None:
-                i += 1
                 continue
             length, target, start, end = found
-            i += length
+            free_from = i + length
             if target.article_id in self.linked:
                 continue  # linked once; its words don't link to shorter names either
             self.linked.add(target.article_id)
-            url = escape(slug_address("articles:detail", target.slug))
-            preview = escape(slug_address("articles:preview", target.slug))
+            url = escape(addresses.by_slug("articles:detail", target.slug))
+            preview = escape(addresses.by_slug("articles:preview", target.slug))
             out.append(escape(raw[position:start]))
             out.append(
                 f'<a class="term-link" href="{url}" data-preview="{preview}">'

@@ -11,9 +11,10 @@ from functools import cached_property
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse
 from django.utils.encoding import iri_to_uri
 from django.utils.safestring import mark_safe
+
+from . import addresses
 
 DESCRIPTION_LIMIT = 160
 DEFAULT_DESCRIPTION = (
@@ -75,7 +76,7 @@ class PageMeta:
 
 
 def _glossary():
-    url = absolute_url(reverse("articles:index"))
+    url = absolute_url(addresses.fixed("articles:index"))
     return {
         "@type": "DefinedTermSet",
         "@id": url + "#glossary",
@@ -86,7 +87,7 @@ def _glossary():
 
 
 def _website():
-    url = absolute_url(reverse("articles:home"))
+    url = absolute_url(addresses.fixed("articles:home"))
     return {"@type": "WebSite", "@id": url + "#website", "name": settings.SITE_NAME, "url": url}
 
 
@@ -105,14 +106,14 @@ def for_home():
     return PageMeta(
         name=f"{settings.SITE_NAME}: addiction and recovery terms explained",
         with_site_name=False,
-        path=reverse("articles:home"),
+        path=addresses.fixed("articles:home"),
         structured_data=[_website(), _glossary()],
     )
 
 
 def for_index(total, path=None):
     description = f"All {total} terms of the recovery and health glossary, from A to Z."
-    path = path or reverse("articles:index")
+    path = path or addresses.fixed("articles:index")
     glossary = _glossary() | {"description": description, "isPartOf": {"@id": _website()["@id"]}}
     return PageMeta(
         name="All terms A–Z",
@@ -137,7 +138,7 @@ def for_category(category):
         "isPartOf": {"@id": _website()["@id"]},
         "breadcrumb": {"@id": url + "#breadcrumbs"},
     }
-    trail = [("Home", reverse("articles:home")), (category.name, path)]
+    trail = [("Home", addresses.fixed("articles:home")), (category.name, path)]
     return PageMeta(
         name=category.name,
         description=description,
@@ -179,7 +180,7 @@ def for_article(article):
     if article.reviewed_by:
         page["reviewedBy"] = {"@type": "Person", "name": article.reviewed_by}
     trail = [
-        ("Home", reverse("articles:home")),
+        ("Home", addresses.fixed("articles:home")),
         (article.category.name, article.category.get_absolute_url()),
         (article.title, path),
     ]
@@ -209,5 +210,5 @@ def for_help():
         name="Need help now?",
         description="Free, confidential help, any time: call or text 988, SAMHSA’s "
         "National Helpline 1-800-662-4357, or 911 in an emergency.",
-        path=reverse("articles:help"),
+        path=addresses.fixed("articles:help"),
     )

@@ -4,28 +4,14 @@ import time
 from collections import namedtuple
 from functools import cache
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import LessThanOrEqual
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
-
-@cache
-def _around_slug(viewname, script_prefix, urlconf):
-    return reverse(viewname, args=["slug"], urlconf=urlconf).rsplit("slug", 1)
-
-
-def slug_address(viewname, slug):
-    """reverse(viewname, args=[slug]) for the views addressed by a slug, resolved once per
-    process: the address is the same text around any slug (slugs need no quoting), and a
-    term page links to dozens of them."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    before, after = _around_slug(viewname, get_script_prefix(), urlconf)
-    return f"{before}{slug}{after}"
+from . import addresses
 
 
 class CategoryManager(models.Manager):
@@ -59,7 +45,7 @@ class Category(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return slug_address("articles:category", self.slug)
+        return addresses.by_slug("articles:category", self.slug)
 
 
 def published_q(prefix=""):
@@ -202,11 +188,11 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return slug_address("articles:detail", self.slug)
+        return addresses.by_slug("articles:detail", self.slug)
 
     def get_preview_url(self):
         """Its title and definition, for the previews of links to it (reader.js)."""
-        return slug_address("articles:preview", self.slug)
+        return addresses.by_slug("articles:preview", self.slug)
 
     @property
     def is_public(self):

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
+from articles import addresses
 from articles.models import Article
 
 
@@ -84,7 +85,7 @@ def test_urls_come_from_slugs(make_article):
 
 
 @pytest.mark.parametrize("prefix", ["/", "/glossary/"])
-def test_addresses_by_slug_are_what_reverse_gives(prefix, make_article):
+def test_addresses_are_what_reverse_gives(prefix, make_article):
     entry = make_article(slug="slug-in-a-slug_2")
     set_script_prefix(prefix)
     try:
@@ -93,5 +94,7 @@ def test_addresses_by_slug_are_what_reverse_gives(prefix, make_article):
         assert entry.get_preview_url() == reverse("articles:preview", args=[entry.slug])
         category = entry.category
         assert category.get_absolute_url() == reverse("articles:category", args=[category.slug])
+        for name in ("articles:home", "articles:index", "articles:search", "feed"):
+            assert addresses.fixed(name) == reverse(name)
     finally:
         set_script_prefix("/")
