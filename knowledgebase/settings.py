@@ -136,8 +136,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters sent apart from the statement, and a statement run five times on a
     # connection prepared: PostgreSQL then plans it once, not each time (planning the
     # statements that make a term page costs more than running them).
+    # DJANGO_DB_PREPARE_THRESHOLD=off turns it off (behind a pooler that can't keep
+    # prepared statements, such as PgBouncer in transaction mode before 1.21).
+    threshold = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "").strip().lower() or "5"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 5}
+        {
+            "server_side_binding": True,
+            "prepare_threshold": None if threshold in {"off", "none"} else int(threshold),
+        }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Each thread keeps its connection (Django's are per thread): opening one costs little,
