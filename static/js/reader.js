@@ -35,7 +35,8 @@
     tip.setAttribute("role", "tooltip");
     tip.append(document.createElement("strong"), data.definition);
     tip.firstChild.textContent = data.title;
-    document.body.append(tip);
+    // Inside the link's landmark (main), so that all content stays in landmarks.
+    (link.closest("main, nav, aside, header, footer") || document.body).append(tip);
     var box = link.getBoundingClientRect(), width = innerWidth;
     tip.style.left = Math.max(8, Math.min(box.left, width - tip.offsetWidth - 16)) + scrollX + "px";
     tip.style.top = box.bottom + scrollY + 6 + "px";
