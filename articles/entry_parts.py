@@ -18,11 +18,15 @@ from django.utils import timezone
 from .models import Article, Category, ExpertQuote, KeyPoint, Source, from_db_value
 
 
-def _instance_of(model, fields, values):
-    read = {}
+def _from_row(model, fields, values, **known):
+    """An instance of `model` from plain-SQL `values` of its `fields` (and `known`
+    attribute values), converted as the ORM converts them."""
+    read = dict(known)
     for field, value in zip(fields, values, strict=True):
         read[field.attname] = from_db_value(field, value)
-    return model.from_db(connection.alias, list(read), list(read.values()))
+    # from_db() takes the values in the order of the model's fields.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in read]
+    return model.from_db(connection.alias, names, [read[name] for name in names])
 
 
 @cache
@@ -47,8 +51,8 @@ def published_entry(slug):
     if row is None:
         return None
     fields = Article._meta.concrete_fields
-    article = _instance_of(Article, fields, row[: len(fields)])
-    article.category = _instance_of(Category, Category._meta.concrete_fields, row[len(fields) :])
+    article = _from_row(Article, fields, row[: len(fields)])
+    article.category = _from_row(Category, Category._meta.concrete_fields, row[len(fields) :])
     return article
 
 
@@ -112,14 +116,10 @@ def _statement():
 
 def _instance(kind, article_id, values):
     model, names = _FIELDS[kind]
-    read = {} if kind == RELATED else {"article_id": article_id}
-    for name, value in zip(names, values, strict=True):
-        if name is not None:
-            field = model._meta.get_field(name)
-            read[field.attname] = from_db_value(field, value)
-    # from_db() takes the values in the order of the model's fields.
-    fields = [f.attname for f in model._meta.concrete_fields if f.attname in read]
-    return model.from_db(connection.alias, fields, [read[name] for name in fields])
+    fields = [model._meta.get_field(name) for name in names if name is not None]
+    values = [value for name, value in zip(names, values, strict=True) if name is not None]
+    known = {} if kind == RELATED else {"article_id": article_id}
+    return _from_row(model, fields, values, **known)
 
 
 def _in_order(part):
