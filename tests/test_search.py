@@ -206,3 +206,22 @@ def test_excerpt_is_a_marked_window_around_the_matches():
     assert "[naloxone] reverses [overdoses]" in result
     assert len(result.split()) <= 30
     assert excerpt("nothing here", ["naloxone"], ("[", "]")) is None
+
+
+def test_excerpt_marks_words_however_they_are_written():
+    text = "Café staff, the CAFE’s “cafeteria” and a cafe—naïve; decaf; café_au_lait…)."
+    result = excerpt(text, ["cafe", "naive"], ("[", "]"))
+    assert result == (
+        "[Café] staff, the [CAFE]’s “[cafeteria]” and a [cafe]—[naïve]; decaf; [café_au_lait]…)."
+    )
+
+
+def test_excerpt_window_is_the_densest_and_full_near_the_end():
+    words = [f"w{i}" for i in range(200)]
+    words[20] = words[150] = words[152] = words[199] = "relapse"
+    result = excerpt(" ".join(words), ["relapse"], ("[", "]"), size=10)
+    # The stretch with three matches, from three words before the first of them.
+    assert result == "…w147 w148 w149 [relapse] w151 [relapse] w153 w154 w155 w156…"
+    # A match at the very end still shows `size` words, ending with the text.
+    result = excerpt(" ".join(words[:199] + ["naloxone"]), ["naloxone"], ("[", "]"), size=10)
+    assert result == "…w190 w191 w192 w193 w194 w195 w196 w197 w198 [naloxone]"
