@@ -16,12 +16,14 @@ import http.client
 import importlib.util
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +40,23 @@ done = function(summary, latency, requests)
     '{"requests": %d, "seconds": %f, "p50": %f, "p99": %f, "errors": %d, "non2xx": %d}\\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
     latency:percentile(99) / 1000, e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+CYCLE = """
+local paths = {PATHS}
+local next_id = 0
+setup = function(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+init = function(args)
+  i = id
+end
+request = function()
+  i = i + 2
+  return wrk.format("GET", paths[(i % #paths) + 1])
 end
 """
 
@@ -112,9 +131,13 @@ def fill(count):
             cursor.execute("VACUUM (ANALYZE)")
 
 
-def wrk(url, args):
+def wrk(url, args, paths=()):
+    """wrk on `url`; with `paths`, each request asks for the next of them instead (the
+    two wrk threads take alternate ones, so none is asked for twice while paths last)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(REPORT)
+        if paths:
+            script.write(CYCLE.replace("PATHS", ",\n".join(json.dumps(p) for p in paths)))
     result = subprocess.run(
         ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
          "-s", script.name, "-H", f"User-Agent: {USER_AGENT}", url],
@@ -165,6 +188,64 @@ def sample_slugs(env, count):
         f"step = max(1, len(slugs) // {count}); print(' '.join(slugs[::step][:{count}]))"
     )
     return django_output(env, code).split()
+
+
+def search_queries(env, count, seed=11):
+    """`count` different queries a reader could type: a title, a title with a typo, the
+    start of a title word, a title word with a word of the definition, an alias."""
+    code = (
+        "import json; rows = list(Article.objects.published().order_by('pk')"
+        ".values_list('title', 'aliases', 'definition'));"
+        "step = max(1, len(rows) // 3000); print(json.dumps(rows[::step]))"
+    )
+    rows = json.loads(django_output(env, code))
+    rng = random.Random(seed)
+
+    def typo(text):
+        i = rng.randrange(len(text) - 1)
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :] if len(text) > 3 else text
+
+    queries, attempts = set(), 0
+    while len(queries) < count and attempts < count * 20:
+        attempts += 1
+        title, aliases, definition = rng.choice(rows)
+        title_words = title.split()
+        other_words = [w.strip(".,;:()") for w in definition.split() if len(w) > 4]
+        kind = rng.randrange(5)
+        if kind == 0:
+            query = title
+        elif kind == 1:
+            query = typo(title)
+        elif kind == 2:
+            query = rng.choice(title_words)[: rng.randint(3, 6)]
+        elif kind == 3 and other_words:
+            query = f"{rng.choice(title_words)} {rng.choice(other_words)}"
+        else:
+            query = rng.choice(aliases.split("\n") or [title]) or typo(title)
+        queries.add(query.lower())
+    queries = sorted(queries)
+    rng.shuffle(queries)
+    return [f"/search/?q={urllib.parse.quote(q)}" for q in queries]
+
+
+def one_by_one(port, paths, yardstick):
+    """p50 and p99 of reading each path once, one at a time over a kept-alive connection,
+    each read followed by one of `yardstick` (the static file) the same way: its time is
+    what the machine and HTTP cost at that moment (this machine's speed varies)."""
+    timings, static_timings = [], []
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for path in paths:
+        for target, times in ((path, timings), (yardstick, static_timings)):
+            started = time.perf_counter()
+            connection.request("GET", target, headers={"User-Agent": USER_AGENT})
+            connection.getresponse().read()
+            times.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    result = []
+    for times in (timings, static_timings):
+        times.sort()
+        result.append((times[len(times) // 2], times[int(len(times) * 0.99)]))
+    return result
 
 
 def main():
@@ -234,24 +315,27 @@ def main():
             rps = result["requests"] / result["seconds"]
             print(f"| {label} | {rps:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
                   f"{result['errors'] + result['non2xx']} |")  # fmt: skip
+        # Searches a reader makes: many different queries, none asked for twice (so
+        # none answered from a copy), under the same load and then one at a time.
+        queries = search_queries(env, 20_000)
+        label = f"/search/ ({len(queries):,} different queries)"
+        result = results[label] = wrk(base + "/search/", args, paths=queries[200:])
+        rps = result["requests"] / result["seconds"]
+        print(f"| {label} | {rps:,.0f} | {result['p50']:.1f} | {result['p99']:.1f} | "
+              f"{result['errors'] + result['non2xx']} |")  # fmt: skip
         # Uncached: the first read of each of many term pages (no copy of any of them
-        # kept yet), one at a time, over loopback. Each is followed by a read of the
-        # static file the same way: its time is what the machine and HTTP cost at that
-        # moment (this machine's speed varies from minute to minute).
+        # kept yet), and of searches not made before, one at a time.
         slugs = sample_slugs(env, 200)
-        timings, static_timings = [], []
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)  # kept alive
-        for slug in slugs:
-            for path, times in ((f"/terms/{slug}/", timings), (urls[static_label], static_timings)):
-                started = time.perf_counter()
-                connection.request("GET", path, headers={"User-Agent": USER_AGENT})
-                connection.getresponse().read()
-                times.append((time.perf_counter() - started) * 1000)
-        connection.close()
-        for label, times in (("uncached term pages", timings), ("static file", static_timings)):
-            times.sort()
-            p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
-            print(f"| {label} ({len(slugs)}, one by one) | | {p50:.1f} | {p99:.1f} | 0 |")
+        rows = (
+            (f"uncached term pages ({len(slugs)}, one by one)",
+             [f"/terms/{slug}/" for slug in slugs]),
+            ("searches not made before (200, one by one)", queries[:200]),
+        )  # fmt: skip
+        for label, paths in rows:
+            (p50, p99), (static_p50, static_p99) = one_by_one(port, paths, urls[static_label])
+            print(f"| {label} | | {p50:.1f} | {p99:.1f} | 0 |")
+            print(f"| static file (read after each of those) | | {static_p50:.1f} | "
+                  f"{static_p99:.1f} | 0 |")  # fmt: skip
         term_rps = results[term]["requests"] / results[term]["seconds"]
         static = results[static_label]
         ratio = term_rps / (static["requests"] / static["seconds"])
