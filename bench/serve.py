@@ -275,6 +275,7 @@ def main():
 
     base = f"http://127.0.0.1:{port}"
     cores = os.cpu_count() or 2
+    env.update(MALLOC_ARENA_MAX="2", MALLOC_MMAP_THRESHOLD_="131072")  # as `make serve`
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "knowledgebase.wsgi", "--bind", f"127.0.0.1:{port}",
          "--workers", str(cores + 1), "--threads", "4", "--log-level", "warning"],
