@@ -15,7 +15,15 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from .models import Article, Category, ExpertQuote, KeyPoint, Source, from_db_value
+from .models import (
+    Article,
+    Category,
+    ExpertQuote,
+    KeyPoint,
+    Source,
+    from_db_value,
+    published_sql,
+)
 
 
 def _from_row(model, fields, values, **known):
@@ -34,11 +42,11 @@ def _entry_statement():
     quote = connection.ops.quote_name
     columns = [f"a.{quote(f.column)}" for f in Article._meta.concrete_fields]
     columns += [f"c.{quote(f.column)}" for f in Category._meta.concrete_fields]
-    # Visible as models.published_q() has it; the slug's unique index finds the row.
+    # The slug's unique index finds the row.
     return (
         f"SELECT {', '.join(columns)} FROM {quote(Article._meta.db_table)} a "
         f"JOIN {quote(Category._meta.db_table)} c ON c.id = a.category_id "
-        "WHERE a.slug = %s AND a.status = 'published' AND a.published_at <= %s"
+        f"WHERE a.slug = %s AND {published_sql('a')}"
     )
 
 
@@ -102,7 +110,7 @@ def _statement():
         if kind == RELATED:
             # Visibility read, not filtered on: no plan can start from the visible entries
             # (as one would, with statistics not yet gathered after a bulk load).
-            visible = "p.status = 'published' AND p.published_at <= %s"
+            visible = published_sql("p")
             source = (
                 f"{quote(through.db_table)} r JOIN {quote(Article._meta.db_table)} p "
                 "ON p.id = r.to_article_id WHERE r.from_article_id = %s"

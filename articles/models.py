@@ -50,8 +50,8 @@ class Category(models.Model):
 
 def published_q(prefix=""):
     """The one definition of "visible to the public": published, and its time has come.
-    `prefix` applies it across a relation ("article__"). The plain SQL of the search
-    engines (articles/search/) and of entry_parts.py spells the same two conditions."""
+    `prefix` applies it across a relation ("article__"). published_sql() is the same in
+    plain SQL."""
     # The time is compared through an expression that no index covers: nearly every entry's
     # time has come, and SQLite's planner, which can't tell that from a bound parameter,
     # would otherwise walk every public entry by time instead of using the index that
@@ -61,6 +61,12 @@ def published_q(prefix=""):
         LessThanOrEqual(published_at, timezone.now()),
         **{f"{prefix}status": Article.Status.PUBLISHED},
     )
+
+
+def published_sql(table):
+    """published_q() in plain SQL (the search engines', entry_parts.py's), for the entries
+    table as `table` names it; its one parameter is the time now."""
+    return f"{table}.status = '{Article.Status.PUBLISHED.value}' AND {table}.published_at <= %s"
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -269,7 +275,7 @@ class GlossaryState(models.Model):
                 "SELECT s.names_changed_at, s.content_changed_at, "
                 "(SELECT MAX(removed_at) FROM articles_removedarticle), "
                 "(SELECT MAX(published_at) FROM articles_article "
-                " WHERE status = 'published' AND published_at <= %s) "
+                f" WHERE {published_sql('articles_article')}) "
                 "FROM (SELECT 1) AS one LEFT JOIN articles_glossarystate s ON s.id = 1",
                 [timezone.now()],
             )

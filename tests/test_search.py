@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from articles.models import Article, SearchDocument, SearchName, SearchTypoKey
 from articles.search import search, suggest
-from articles.search.excerpts import excerpt, matches
+from articles.search.excerpts import excerpt
 
 
 def test_pagination_and_pages_past_the_end(db, client, make_article):
@@ -196,7 +196,9 @@ def test_rebuild_dry_run_changes_nothing(db, make_article, capsys):
      ("Café", "cafe", True), ("care", "cafe", False), ("he", "help", False)],
 )  # fmt: skip
 def test_excerpt_word_matching(token, word, expected):
-    assert matches(token, [word]) is expected
+    marked = excerpt(f"Before {token} after", [word], ("[", "]"))
+    assert (marked == f"Before [{token}] after") is expected
+    assert (marked is None) is not expected
 
 
 def test_excerpt_is_a_marked_window_around_the_matches():

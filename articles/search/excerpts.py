@@ -10,11 +10,6 @@ WORD = re.compile(r"\w+")
 SIZE = 28  # words in an excerpt
 
 
-def matches(token, words):
-    """Does a word of the text answer one of the query's (normalised) words?"""
-    return _fold(token).startswith(stems(words))
-
-
 def _fold(token):
     return token.lower() if token.isascii() else fold(token)
 

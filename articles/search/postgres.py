@@ -10,7 +10,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import F, Func, Value
 
-from articles.models import SearchDocument
+from articles.models import SearchDocument, published_sql
 
 CONFIG = "english"
 
@@ -209,7 +209,7 @@ def rank(words, *, any_word, prefix_last, now, limit):
     # Scoring on the whole vector reads each large tsvector: for many matches, score on
     # the head vector (the tiers being ranked are title/alias/definition matches anyway).
     scored = "d.head_vector" if many else "d.search_vector"
-    visible = "a.status = 'published' AND a.published_at <= %s"
+    visible = published_sql("a")
     sql = f"""
         SELECT top.id, top.tier FROM (
             SELECT d.article_id AS id,
@@ -309,7 +309,7 @@ def names_with_forms(keys, *, now):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, "
-            "a.status = 'published' AND a.published_at <= %s "
+            f"{published_sql('a')} "
             "FROM unnest(string_to_array(%s, '|')) AS k(key) "
             "JOIN articles_searchname n ON n.normalized = k.key "
             "JOIN articles_article a ON a.id = n.article_id",
@@ -326,7 +326,7 @@ def suggest(words, *, now, limit):
         FROM {source}
         JOIN articles_article a ON a.id = n.article_id
         JOIN articles_category c ON c.id = a.category_id
-        WHERE {condition} AND a.status = 'published' AND a.published_at <= %s
+        WHERE {condition} AND {visible}
         ORDER BY left(n.normalized, %s) = %s DESC, n.is_title DESC, a.view_count DESC,
                  length(n.normalized), n.id
         LIMIT %s
@@ -337,6 +337,7 @@ def suggest(words, *, now, limit):
         # of all names.
         pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         sql = select.format(
+            visible=published_sql("a"),
             source="(SELECT * FROM articles_searchname WHERE normalized LIKE %s"
             " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n",
             condition="TRUE",
@@ -344,6 +345,7 @@ def suggest(words, *, now, limit):
         params = [pattern, now, len(query), query, limit]
     else:
         sql = select.format(
+            visible=published_sql("a"),
             source="articles_searchname n",
             condition="to_tsvector('simple'::regconfig, n.normalized) @@ to_tsquery('simple', %s)",
         )

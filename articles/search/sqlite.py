@@ -4,7 +4,7 @@ from contextlib import contextmanager, nullcontext
 
 from django.db import connection
 
-from articles.models import SearchDocument
+from articles.models import SearchDocument, published_sql
 
 # bm25 weights per FTS column: title, aliases, summary (definition + TL;DR), key points, body.
 WEIGHTS = "10.0, 10.0, 4.0, 2.0, 1.0"
@@ -57,7 +57,7 @@ def rank(words, *, any_word, prefix_last, now, limit):
     # The unary + keeps SQLite from handing the rowid list to FTS5 as one lookup per id,
     # which would evaluate the (prefix) query again for each.
     candidates = f"+{fts}.rowid IN (SELECT id FROM t2 UNION SELECT id FROM t3) AND" if many else ""
-    visible = "a.status = 'published' AND a.published_at <= %s"
+    visible = published_sql("a")
     now = connection.ops.adapt_datetimefield_value(now)
     sql = f"""
         WITH t1 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s),
@@ -167,7 +167,7 @@ def names_with_forms(keys, *, now):
             # statistics (without them it would rather walk every visible entry).
             cursor.execute(
                 "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, "
-                "a.status = 'published' AND a.published_at <= %s "
+                f"{published_sql('a')} "
                 "FROM articles_searchname n JOIN articles_article a ON a.id = n.article_id "
                 f"WHERE n.normalized IN ({placeholders})",
                 [now, *batch],
@@ -187,7 +187,7 @@ def suggest(words, *, now, limit):
         FROM {source}
         CROSS JOIN articles_article a ON a.id = n.article_id
         CROSS JOIN articles_category c ON c.id = a.category_id
-        WHERE {condition} AND a.status = 'published' AND a.published_at <= %s
+        WHERE {condition} AND {visible}
         ORDER BY substr(n.normalized, 1, %s) = %s DESC, n.is_title DESC, a.view_count DESC,
                  length(n.normalized), n.id
         LIMIT %s
@@ -197,6 +197,7 @@ def suggest(words, *, now, limit):
         # One or two letters: the 200 shortest names starting with them, from the B-tree on
         # `normalized` (a word-prefix search would match a large share of all names).
         sql = select.format(
+            visible=published_sql("a"),
             source="(SELECT * FROM articles_searchname WHERE normalized >= %s AND normalized < %s"
             " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n",
             condition="1",
@@ -204,6 +205,7 @@ def suggest(words, *, now, limit):
         params = [query, query + "\U0010ffff", now, len(query), query, limit]
     else:
         sql = select.format(
+            visible=published_sql("a"),
             source="articles_searchname_fts JOIN articles_searchname n "
             "ON n.id = articles_searchname_fts.rowid",
             condition="articles_searchname_fts MATCH %s",
