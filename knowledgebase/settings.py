@@ -23,6 +23,20 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_number(name, default, kind=int):
+    """A whole (or, with kind=float, any) number from the environment, or `default`."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if number < 0:
+        raise ImproperlyConfigured(f"{name} must not be negative, not {value!r}")
+    return number
+
+
 def env_list(name):
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -128,7 +142,7 @@ WSGI_APPLICATION = "knowledgebase.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -138,11 +152,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # statements that make a term page costs more than running them).
     # DJANGO_DB_PREPARE_THRESHOLD=off turns it off (behind a pooler that can't keep
     # prepared statements, such as PgBouncer in transaction mode before 1.21).
-    threshold = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "").strip().lower() or "5"
+    threshold = os.environ.get("DJANGO_DB_PREPARE_THRESHOLD", "").strip().lower()
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "server_side_binding": True,
-            "prepare_threshold": None if threshold in {"off", "none"} else int(threshold),
+            "prepare_threshold": None
+            if threshold in {"off", "none"}
+            else env_number("DJANGO_DB_PREPARE_THRESHOLD", 5),
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -164,7 +180,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Views are added up in memory and written this often (articles/counting.py); 0 writes
 # each view at once.
-VIEW_FLUSH_SECONDS = float(os.environ.get("KB_VIEW_FLUSH_SECONDS", "1"))
+VIEW_FLUSH_SECONDS = env_number("KB_VIEW_FLUSH_SECONDS", 1.0, float)
 
 # Caches: Redis when REDIS_URL is set (shared by every app server), else this process's
 # memory. "pages" holds rendered pages (articles/page_cache.py); in memory it keeps at
@@ -255,7 +271,7 @@ EMERGENCY_NUMBER = os.environ.get("KB_EMERGENCY_NUMBER", "911")
 QUICK_EXIT_URL = os.environ.get("KB_QUICK_EXIT_URL", "https://www.bbc.com/weather")
 
 # Entries whose last medical review is older than this are listed as due for review.
-REVIEW_PERIOD_MONTHS = int(os.environ.get("KB_REVIEW_PERIOD_MONTHS", 12))
+REVIEW_PERIOD_MONTHS = env_number("KB_REVIEW_PERIOD_MONTHS", 12)
 
 # The public name of the site, used in page titles and the header.
 SITE_NAME = os.environ.get("KB_SITE_NAME", "Recovery Glossary")
@@ -266,7 +282,7 @@ HTTPS = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 # Load balancers probe health over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0))
+SECURE_HSTS_SECONDS = env_number("DJANGO_SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
@@ -279,7 +295,7 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Editors' sessions end after 8 hours, or when the browser closes.
-SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", 8 * 3600))
+SESSION_COOKIE_AGE = env_number("DJANGO_SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -315,8 +331,8 @@ PERMISSIONS_POLICY = (
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
 
 # django-axes: 5 failed logins lock that username from that address for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", 5))
-AXES_COOLOFF_TIME = float(os.environ.get("DJANGO_AXES_COOLOFF_HOURS", 0.25))
+AXES_FAILURE_LIMIT = env_number("DJANGO_AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_number("DJANGO_AXES_COOLOFF_HOURS", 0.25, float)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"

@@ -55,6 +55,15 @@ def test_production_refuses_to_start_without_required_settings(missing):
     assert f"{missing} is not set" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value"), [("DJANGO_CONN_MAX_AGE", "a minute"), ("KB_VIEW_FLUSH_SECONDS", "-1")]
+)
+def test_a_bad_number_in_the_environment_is_named(name, value):
+    result = manage("check", env=PRODUCTION_ENV | {name: value})
+    assert result.returncode != 0
+    assert f"{name} must " in result.stderr and repr(value) in result.stderr
+
+
 def test_production_redirects_to_https_and_sends_hsts(client, settings, db):
     settings.SECURE_SSL_REDIRECT = True
     settings.SECURE_HSTS_SECONDS = 31536000
