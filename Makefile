@@ -60,6 +60,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 setup: $(VENV)/.installed .secret-key
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo_content
+	$(MANAGE) refresh_content_health
 	$(MANAGE) rebuild_search_index --if-stale
 	$(MANAGE) collectstatic --noinput --verbosity 0
 

@@ -1,3 +1,5 @@
+from csp.constants import SELF
+from csp.decorators import csp_replace, csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
@@ -8,10 +10,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.views.decorators.http import require_POST
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
-from . import entry_parts, quality
+from . import entry_parts, entry_preview, form_layout, quality, time_zones
+from .editing.admin import ProtectedEdits, VisibleRowErrors
+from .history.admin import CompareVersionsMixin
+from .inline_rows import LabelledRows
 from .models import (
     Article,
     Category,
@@ -21,32 +27,32 @@ from .models import (
     SlugRedirect,
     Source,
 )
-from .rendering import render_markdown
 from .views import term_context
 
 
-class KeyPointInline(admin.TabularInline):
+class KeyPointInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
     model = KeyPoint
     fields = ("text", "order")
     extra = 1
     formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 90})}}
 
 
-class ExpertQuoteInline(admin.StackedInline):
+class ExpertQuoteInline(VisibleRowErrors, admin.StackedInline):
     model = ExpertQuote
     fields = ("text", "kind", "attribution", "order")
     extra = 0
 
 
-class SourceInline(admin.TabularInline):
+class SourceInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
     model = Source
     fields = ("title", "publisher", "url", "accessed", "order")
     extra = 1
-    # An address typed without a scheme is taken as https://.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # An address typed without a scheme is taken as https://; a plain box (not the admin's
+    # "Currently: <link> Change:" widget) so that the row fits beside the others.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https", "widget": forms.URLInput}}
 
 
-class OldSlugInline(admin.TabularInline):
+class OldSlugInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
     """Earlier addresses of the entry, which redirect to it; delete one to free it."""
 
     model = SlugRedirect
@@ -74,7 +80,7 @@ class RemovedArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(VersionAdmin):
+class CategoryAdmin(CompareVersionsMixin, VersionAdmin):
     list_display = ("name", "slug", "order", "entry_count")
     list_editable = ("order",)
     search_fields = ("name",)
@@ -120,17 +126,19 @@ class ContentHealthFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(VersionAdmin):
+class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     """Every save and delete is kept as a revision (django-reversion) with its author:
     "History" compares and restores earlier versions, "Recover deleted entries" brings a
     deleted entry back with its key points and quotes.
 
-    The body has a live preview (the public page's renderer, through a staff-only
-    endpoint); "Preview" shows a draft or scheduled entry as readers will see it."""
+    The form follows the page it makes; beside the body, the whole entry as readers would
+    see it, made from the form's unsaved values by the page's own templates
+    (form_preview_view). "Preview" shows a saved draft or scheduled entry's page.
+
+    The list's columns fit a laptop's screen; "helpful" answers are in the form."""
 
     list_display = (
-        "title", "category", "status", "publication", "reviewed_at", "health",
-        "view_count", "helpful_yes", "helpful_no", "updated_at",
+        "title", "category", "publication", "health", "reviewed_at", "view_count", "updated_at",
     )  # fmt: skip
     list_filter = ("status", ReviewDueFilter, ContentHealthFilter, "category")
     list_select_related = ("category",)
@@ -138,52 +146,68 @@ class ArticleAdmin(VersionAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "related")
     readonly_fields = (
-        "content_health", "view_count", "helpful_yes", "helpful_no", "created_at", "updated_at",
-        "preview_link",
+        "view_count", "helpful_yes", "helpful_no", "created_at", "updated_at", "preview_link",
     )  # fmt: skip
     date_hierarchy = "updated_at"
     inlines = (KeyPointInline, ExpertQuoteInline, SourceInline, OldSlugInline)
     actions = ("publish", "unpublish")
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 4})}}
+    # History compares versions (articles/history/): the rows shown, and statistics left out.
+    compare_parts = ("key_points", "quotes", "sources")
+    compare_exclude = ("view_count",)
 
     class Media:
-        css = {"all": ["css/admin-preview.css"]}
+        css = {"all": ["css/admin-entries.css", "css/admin-preview.css"]}
         js = ["js/admin-preview.js"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
             # Room to write: a body is several hundred words of Markdown.
-            kwargs["widget"] = forms.Textarea(
-                attrs={
-                    "rows": 24,
-                    "class": "vLargeTextField",
-                    "data-preview-url": reverse("admin:articles_article_render"),
-                }
-            )
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})
+        if db_field.name == "published_at":
+            # The time typed is in the site's zone: say which.
+            kwargs["help_text"] = f"{db_field.help_text} Times are in {time_zones.described()}."
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at":
+            # Django's "Date:" and "Time:" are text beside the boxes, not their labels.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Publication date", "Time"
+        return field
 
+    # In the order of the page the entry makes, the rest after it.
     fieldsets = (
-        (None, {"fields": ("title", "slug", "category", "aliases")}),
+        (None, {"fields": (("title", "slug"), "category", "aliases")}),
         ("Summary", {"fields": ("definition", "tldr")}),
-        ("Person-first language", {"fields": ("stigmatizing_terms", "language_note")}),
         ("Body", {"fields": ("body",)}),
-        ("Related terms", {"fields": ("related",)}),
+        ("Related entries", {"fields": ("related",)}),
         ("Medical review", {"fields": ("reviewed_by", "reviewed_at")}),
+        ("Person-first language", {"fields": ("stigmatizing_terms", "language_note")}),
         ("Publishing", {"fields": ("status", "published_at", "preview_link")}),
-        ("Content health", {"fields": ("content_health",)}),
         (
             "Statistics",
             {"fields": ("view_count", "helpful_yes", "helpful_no", "created_at", "updated_at")},
         ),
     )
+    # Inlines (by formset prefix) shown after a fieldset rather than after them all
+    # (templates/admin/articles/article/change_form.html).
+    inlines_after = {
+        "Summary": ("key_points", "quotes"),
+        "Related entries": ("sources",),
+        "Publishing": ("old_slugs",),
+    }
 
     def get_urls(self):
+        # The form's preview is a frame of the admin's own pages (and only of those).
+        form_preview = self.admin_site.admin_view(
+            require_http_methods(["GET", "POST"])(
+                xframe_options_sameorigin(
+                    csp_replace({"frame-ancestors": [SELF]})(self.form_preview_view)
+                )
+            )
+        )
         urls = [
-            path(
-                "render-markdown/",
-                self.admin_site.admin_view(require_POST(self.render_view)),
-                name="articles_article_render",
-            ),
+            path("form-preview/", form_preview, name="articles_article_form_preview"),
+            path("<int:pk>/form-preview/", form_preview, name="articles_article_form_preview"),
             path(
                 "<int:pk>/preview/",
                 self.admin_site.admin_view(self.preview_view),
@@ -192,11 +216,39 @@ class ArticleAdmin(VersionAdmin):
         ]
         return urls + super().get_urls()
 
-    def render_view(self, request):
-        """Markdown → the HTML the public page would show (staff only, CSRF-checked)."""
-        if not self.has_change_permission(request) and not self.has_add_permission(request):
+    @csp_update({"frame-src": [SELF]})  # the form's preview (form_preview_view)
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["form_sections"] = form_layout.sections(
+            context["adminform"], context["inline_admin_formsets"], self.inlines_after
+        )
+        editable = (
+            self.has_add_permission(request) if add else self.has_change_permission(request, obj)
+        )
+        if editable:
+            context["form_preview_url"] = reverse(
+                f"{self.admin_site.name}:articles_article_form_preview",
+                args=[obj.pk] if obj is not None and obj.pk else [],
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def form_preview_view(self, request, pk=None):
+        """The entry as its change form would save it (POST: the form's fields), in the
+        page's own templates; GET: the empty frame that admin-preview.js fills. Staff
+        only, CSRF-checked, never cached, noindex; nothing is saved."""
+        stored = self.get_object(request, str(pk)) if pk is not None else None
+        if stored is not None:
+            allowed = self.has_change_permission(request, stored)
+        else:  # a new entry, or one deleted meanwhile
+            allowed = self.has_add_permission(request)
+        if not allowed:
             return JsonResponse({"error": "Not allowed."}, status=403)
-        return JsonResponse({"html": render_markdown(request.POST.get("body", ""))})
+        context = {"article": None}
+        if request.method == "POST":
+            article, parts = entry_preview.from_form(request.POST, stored)
+            context = term_context(article, parts) | {"preview": True}
+        response = TemplateResponse(request, "articles/entry_preview.html", context)
+        response["X-Robots-Tag"] = "noindex"
+        return response
 
     def preview_view(self, request, pk):
         """The term page for any entry, drafts included: staff only, never cached,
@@ -215,18 +267,18 @@ class ArticleAdmin(VersionAdmin):
     @admin.display(description="preview")
     def preview_link(self, obj):
         if not obj.pk:
-            return "Save the entry first."
+            return "Once the entry is saved. Until then: “Preview changes in a new tab”, below."
         url = reverse("admin:articles_article_preview", args=[obj.pk])
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">Preview as readers will see it</a>', url
         )
 
-    @admin.display(description="publication", ordering="published_at")
+    @admin.display(description="status", ordering="published_at")
     def publication(self, obj):
         if obj.status != Article.Status.PUBLISHED:
             return "Draft"
         if obj.published_at > timezone.now():
-            return f"Scheduled: {timezone.localtime(obj.published_at):%Y-%m-%d %H:%M}"
+            return f"Scheduled: {time_zones.shown(obj.published_at)}"
         return "Public"
 
     @admin.display(description="health", ordering="content_warnings")
@@ -234,27 +286,17 @@ class ArticleAdmin(VersionAdmin):
         count = len(obj.content_warnings.splitlines())
         return "OK" if not count else f"{count} warning{'s' if count != 1 else ''}"
 
-    @admin.display(description="warnings")
-    def content_health(self, obj):
-        if not obj.pk:
-            return "Checked when the entry is saved."
-        items = obj.content_warnings.splitlines()
-        if not items:
-            return "No warnings."
-        return format_html(
-            '<ul class="content-warnings">{}</ul>',
-            format_html("".join("<li>{}</li>" for _ in items), *items),
-        )
-
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Key points, sources and related entries are saved now: check the whole entry.
-        quality.refresh(form.instance)
+        # Entries related or unrelated here, and this one, are re-checked once, at the end.
+        with quality.batch() as changes:
+            super().save_related(request, form, formsets, change)
+            # Key points, sources and related entries are saved now: check the whole entry.
+            changes.entries.add(form.instance.pk)
 
     @admin.action(description="Publish the selected entries (now, or at their scheduled time)")
     def publish(self, request, queryset):
         count = 0
-        with transaction.atomic():  # all or none
+        with transaction.atomic(), quality.batch():  # all or none; links re-checked once
             for article in queryset.exclude(status=Article.Status.PUBLISHED):
                 article.status = Article.Status.PUBLISHED
                 article.save()  # signals: search index, addresses
@@ -266,7 +308,7 @@ class ArticleAdmin(VersionAdmin):
     @admin.action(description="Unpublish the selected entries (back to draft)")
     def unpublish(self, request, queryset):
         count = 0
-        with transaction.atomic():
+        with transaction.atomic(), quality.batch():
             for article in queryset.filter(status=Article.Status.PUBLISHED):
                 article.status = Article.Status.DRAFT
                 article.save()

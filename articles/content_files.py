@@ -13,13 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
+import reversion
 import yaml
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator, validate_slug
 from django.db import transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from reversion.models import Version
 
+from . import quality
 from .models import Article, Category, ExpertQuote, KeyPoint, Source
+from .naming import duplicate_title
 
 CATEGORIES_FILE = "categories.yaml"
 QUOTE_KINDS = {kind.value for kind in ExpertQuote.Kind}
@@ -75,6 +80,8 @@ def entry_data(article):
             line.strip() for line in article.stigmatizing_terms.splitlines() if line.strip()
         ],
         "language_note": article.language_note,
+        # The version exported: an import over a newer one is refused (see apply()).
+        "version": article.version,
     }
     return data, article.body
 
@@ -113,6 +120,7 @@ class Plan:
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+    written: list = field(default_factory=list)  # (path, slug) of files applied
 
 
 def _line_of(text, key):
@@ -173,6 +181,9 @@ def _check_entry(path, text, data, problem):
             source["accessed"] = accessed.isoformat()
         elif accessed and not parse_date(str(accessed)):
             problem(_line_of(text, "sources"), f"source {n}: “accessed” must be a date")
+    version = data.get("version")
+    if version is not None and (type(version) is not int or version < 1):
+        problem(_line_of(text, "version"), "“version” must be a whole number (as exported)")
     reviewed_at = data.get("reviewed_at")
     if isinstance(reviewed_at, datetime.date):
         data["reviewed_at"] = reviewed_at.isoformat()
@@ -230,8 +241,12 @@ def plan(directory):
             problems.append(f"{path}:1: another file has the slug “{data.get('slug')}”")
         title = str(data.get("title", "")).casefold()
         if title in titles:
-            problems.append(f"{path}:1: the same title as {titles[title]}")
-        titles[title] = path
+            line = _line_of(path.read_text(encoding="utf-8"), "title")
+            other_path, other_title = titles[title]
+            taken = duplicate_title(other_title, f"in {other_path.name}")
+            problems.append(f"{path}:{line}: {taken}")
+        else:
+            titles[title] = (path, data.get("title"))
     known_slugs = set(slugs) | set(Article.objects.values_list("slug", flat=True))
     for path, data, _ in result.entries:
         text = path.read_text(encoding="utf-8")
@@ -241,6 +256,18 @@ def plan(directory):
     if problems:
         raise ContentError(problems)
     return result
+
+
+def _model_problems(path, error):
+    """`file:line: message` for what the entry's own validation refused (a title or slug
+    taken, …), at the line of the field concerned."""
+    text = path.read_text(encoding="utf-8")
+    by_field = getattr(error, "message_dict", {NON_FIELD_ERRORS: error.messages})
+    return [
+        f"{path}:{1 if name == NON_FIELD_ERRORS else _line_of(text, name)}: {message}"
+        for name, messages in by_field.items()
+        for message in messages
+    ]
 
 
 def _apply_entry(data, body):
@@ -303,9 +330,39 @@ def _normalised(data, body):
     return clean, body.strip()
 
 
+def _changed_since_export(path, data, existing):
+    """A problem if the entry was saved since the file's version was exported."""
+    if data.get("version") == existing.version:
+        return None
+    latest = Version.objects.get_for_object(existing).select_related("revision__user").first()
+    by = ""
+    if latest is not None:
+        user = latest.revision.user
+        name = (user.get_full_name() or user.get_username()) if user else "an import"
+        when = timezone.localtime(latest.revision.date_created)
+        by = f", last by {name} at {when:%Y-%m-%d %H:%M:%S %Z}"
+    exported = f"version {data['version']}" if data.get("version") else "a file with no “version”"
+    return (
+        f"{path}:{_line_of(path.read_text(encoding='utf-8'), 'version')}: "
+        f"“{existing.slug}” was changed since {exported} was exported (now version "
+        f"{existing.version}{by}); not overwritten. Export it again and redo your edits "
+        "there, or import with --force to overwrite it"
+    )
+
+
 @transaction.atomic
-def apply(result, dry_run=False):
-    """Create or update categories and entries from a validated plan, all or nothing."""
+def apply(result, dry_run=False, force=False):
+    """Create or update categories and entries from a validated plan, all or nothing.
+    An entry saved since its file was exported is reported, not overwritten, unless
+    `force`."""
+    # The content warnings of the entries written, and of others whose links or related
+    # entries they change, are checked once, after the last entry (quality.py).
+    with reversion.create_revision(), quality.batch():
+        reversion.set_comment("Imported from files")
+        return _apply(result, dry_run, force)
+
+
+def _apply(result, dry_run, force):
     for category in result.categories:
         Category.objects.update_or_create(
             slug=category["slug"],
@@ -315,7 +372,7 @@ def apply(result, dry_run=False):
                 "order": category.get("order") or 0,
             },
         )
-    changed = []
+    changed, conflicts = [], []
     for path, data, body in result.entries:
         existing = (
             Article.objects.select_related("category")
@@ -328,15 +385,47 @@ def apply(result, dry_run=False):
             if current == _normalised(data, body):
                 result.unchanged.append(data["slug"])
                 continue
+            if not force and (problem := _changed_since_export(path, data, existing)):
+                conflicts.append(problem)
+                continue
         try:
             article = _apply_entry(data, body.strip())
         except ValidationError as error:
             transaction.set_rollback(True)
-            raise ContentError([f"{path}:1: {message}" for message in error.messages]) from None
+            raise ContentError(_model_problems(path, error)) from None
         (result.updated if existing else result.created).append(data["slug"])
+        result.written.append((path, data["slug"]))
         changed.append((article, data))
+    if conflicts:
+        transaction.set_rollback(True)
+        raise ContentError(conflicts)
     for article, data in changed:
         article.related.set(Article.objects.filter(slug__in=data.get("related") or []))
+    quality.note(entries={article.pk for article, _ in changed})
     if dry_run:
         transaction.set_rollback(True)
     return result
+
+
+_VERSION_LINE = re.compile(r"^version:.*$", re.M)
+
+
+def record_versions(result):
+    """Write each applied entry's new version into its file's front matter, so that the
+    files say they are current and the next import of them is not refused."""
+    versions = dict(
+        Article.objects.filter(slug__in=[slug for _, slug in result.written]).values_list(
+            "slug", "version"
+        )
+    )
+    for path, slug in result.written:
+        text = path.read_text(encoding="utf-8")
+        end = text.find("\n---", 3)
+        head, rest = text[: end + 1], text[end + 1 :]
+        line = f"version: {versions[slug]}"
+        head = (
+            _VERSION_LINE.sub(line, head, count=1)
+            if _VERSION_LINE.search(head)
+            else head + line + "\n"
+        )
+        path.write_text(head + rest, encoding="utf-8")

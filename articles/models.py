@@ -4,7 +4,9 @@ import time
 from collections import namedtuple
 from functools import cache
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
@@ -142,10 +144,16 @@ class Article(models.Model):
     reviewed_at = models.DateField("last reviewed", null=True, blank=True)
     # Content-health warnings (articles/quality.py), stored for the admin list and filter.
     content_warnings = models.TextField(blank=True, editable=False)
+    # One more on every saved change of the entry or its rows (articles/signals.py): a
+    # change form or a file made from an older version is noticed (articles/editing/).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ArticleManager()
 
     class Meta:
+        # What readers read is an entry (the admin says so too); "article" is the code's name.
+        verbose_name = "entry"
+        verbose_name_plural = "entries"
         ordering = (Lower("title"),)
         constraints = [
             models.UniqueConstraint(
@@ -195,6 +203,22 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return addresses.by_slug("articles:detail", self.slug)
+
+    def clean(self):
+        # A title or address already meaning something else (articles/naming.py); checked
+        # here so that the admin and import_content refuse it alike.
+        from . import naming  # it reads the other models of this module
+
+        errors = {
+            name: problem
+            for name, problem in (
+                ("title", naming.title_problem(self)),
+                ("slug", naming.slug_problem(self)),
+            )
+            if problem
+        }
+        if errors:
+            raise ValidationError(errors)
 
     def get_preview_url(self):
         """Its title and definition, for the previews of links to it (reader.js)."""
@@ -514,3 +538,24 @@ class SearchTypoKey(models.Model):
 
     def natural_key(self):
         return (self.key, self.word)
+
+
+class EditorPresence(models.Model):
+    """An editor with an entry's change form open, as its page last told the server
+    ("Also editing now: …" on the form; articles/editing/presence.py). A row not refreshed for
+    a minute is someone who left."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+    # The page that last said so: a page left late doesn't sign out a newer one.
+    page = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="editorpresence_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} editing {self.article}"

@@ -6,6 +6,8 @@ Everything runs inside the transaction of the change itself (fixtures included),
 page and its search entry can never disagree after a commit or a rollback.
 """
 
+from django.db.models import F
+from django.db.models.expressions import CombinedExpression
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -17,7 +19,7 @@ from django.db.models.signals import (
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import language
+from . import language, quality
 from .index import initial, sort_key
 from .models import (
     Article,
@@ -50,6 +52,17 @@ def render_body(sender, instance, raw=False, **kwargs):
     )
     instance._previous_slug = previous[0] if previous else None
     instance._names_changed = previous != tuple(getattr(instance, f) for f in NAME_FIELDS)
+    # Counted in the database, not from the value this instance read: two saves made at
+    # once from the same version (a revert's raw save included) still count twice.
+    if previous is not None and "version" in (kwargs.get("update_fields") or ["version"]):
+        instance.version = F("version") + 1
+    instance._raw = raw  # a restored row's relations come back as they were
+
+
+@receiver(post_save, sender=Article)
+def read_new_version(sender, instance, **kwargs):
+    if isinstance(instance.version, CombinedExpression):
+        instance.version = Article.objects.values_list("version", flat=True).get(pk=instance.pk)
 
 
 @receiver(post_save, sender=Article)
@@ -117,14 +130,20 @@ def touch_article(sender, instance, raw=False, **kwargs):
     """A changed key point, quote or source changes its entry's page: move the entry's
     last-modified date (not for fixtures, which carry their own dates)."""
     if not raw:
-        Article.objects.filter(pk=instance.article_id).update(updated_at=timezone.now())
+        Article.objects.filter(pk=instance.article_id).update(
+            updated_at=timezone.now(), version=F("version") + 1
+        )
     GlossaryState.changed()  # term pages kept by their address are made again
 
 
 @receiver(m2m_changed, sender=Article.related.through)
-def note_changed_related(sender, action, **kwargs):
+def note_changed_related(sender, instance, action, pk_set=None, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
         GlossaryState.changed()
+        # Both sides of the (symmetrical) relation changed.
+        if not getattr(instance, "_raw", False):
+            changed = {instance.pk, *(pk_set or ())}
+            Article.objects.filter(pk__in=changed).update(version=F("version") + 1)
 
 
 @receiver(post_migrate)
@@ -133,3 +152,60 @@ def refresh_statistics(sender, using="default", **kwargs):
     glossary grew since."""
     if sender.name == "articles":
         refresh_planner_statistics(using)
+
+
+# Content health (quality.py): warnings that depend on other entries are re-checked when
+# those entries change.
+
+
+def _public_slug(slug, status, published_at):
+    public = status == Article.Status.PUBLISHED and published_at <= timezone.now()
+    return slug if public else None
+
+
+@receiver(pre_save, sender=Article)
+def remember_public_address(sender, instance, raw=False, **kwargs):
+    previous = (
+        Article.objects.filter(pk=instance.pk).values_list("slug", "status", "published_at")
+        if instance.pk
+        else Article.objects.none()
+    ).first()
+    instance._public_slug_before = _public_slug(*previous) if previous else None
+    # A row restored as it was (fixtures, a backup) brings its own warnings: no search of
+    # other entries for it. An entry recovered from history does not: it comes back to
+    # an address that answered 410 Gone, about which entries linking there were warned.
+    instance._recheck_links = (
+        not raw
+        or previous is not None
+        or RemovedArticle.objects.filter(slug=instance.slug).exists()
+    )
+
+
+@receiver(post_save, sender=Article)
+def recheck_links_to_address(sender, instance, **kwargs):
+    before = getattr(instance, "_public_slug_before", None)
+    after = _public_slug(instance.slug, instance.status, instance.published_at)
+    if before != after and getattr(instance, "_recheck_links", True):
+        quality.note(appeared={after} - {None}, vanished={before} - {None})
+
+
+@receiver(pre_delete, sender=Article)
+def remember_related_of_deleted(sender, instance, **kwargs):
+    instance._related_before = set(instance.related.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Article)
+def recheck_dependents_of_deleted(sender, instance, **kwargs):
+    gone = _public_slug(instance.slug, instance.status, instance.published_at)
+    quality.note(vanished={gone} - {None}, related=getattr(instance, "_related_before", set()))
+
+
+@receiver(m2m_changed, sender=Article.related.through)
+def recheck_related(sender, instance, action, pk_set=None, **kwargs):
+    # The relation is symmetrical: the entries on the other side changed too.
+    if action == "pre_clear":
+        instance._related_before = set(instance.related.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove"):
+        quality.note(related={instance.pk, *pk_set})
+    elif action == "post_clear":
+        quality.note(related={instance.pk, *getattr(instance, "_related_before", ())})

@@ -7,6 +7,7 @@ DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS: there is no insecure fallback in pro
 
 import json
 import os
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -220,7 +221,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+# Pages' dates and the admin's times (each named with its zone) are in this zone.
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "").strip() or "UTC"
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"DJANGO_TIME_ZONE must be a time zone name such as Europe/Berlin, not {TIME_ZONE!r}"
+    ) from None
+# The admin's times to the second with their zone (knowledgebase/formats/en/formats.py).
+FORMAT_MODULE_PATH = "knowledgebase.formats"
 # The glossary and its admin are in English only. Without translation machinery, each
 # of the hundred-odd lookups of the active language a page makes (address reversing,
 # dates, numbers) is a plain setting read.

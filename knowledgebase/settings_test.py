@@ -21,7 +21,12 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not shared-cache memory: shared cache uses table locks that ignore the busy
     # timeout, so concurrent-view tests would measure the test setup, not the site.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}  # noqa: F405
+    # KB_TEST_DB names another file, for test runs side by side in one checkout.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.environ.get("KB_TEST_DB") or str(BASE_DIR / "test-db.sqlite3")  # noqa: F405
+    }
+elif os.environ.get("KB_TEST_DB"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["KB_TEST_DB"]}  # noqa: F405
 
 # Serve static files straight from static/ (no collectstatic run before tests).
 WHITENOISE_USE_FINDERS = True

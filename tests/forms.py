@@ -1,9 +1,20 @@
 """Form data for the admin's entry change form, as a browser would post it."""
 
+from django.contrib import admin
+
+from articles.editing import merge
+from articles.models import Article
+
+
+def edit_base(article):
+    """The hidden field a change form made now carries: the version it starts from."""
+    return merge.token(merge.snapshot(article, admin.site._registry[Article].edit_spec))
+
 
 def article_form_data(article, **overrides):
     """The entry as it is, with no inline rows; `overrides` change fields or add rows."""
     data = {
+        "edit_base": edit_base(article),
         "title": article.title,
         "slug": article.slug,
         "category": article.category_id,

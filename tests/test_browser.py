@@ -93,7 +93,7 @@ def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
     page.goto(live_server.url + "/admin/articles/article/add/")
     body = page.locator("#id_body")
     body.press_sequentially("## Coping\n\nBreathe **slowly**", delay=10)
-    preview = page.locator(".markdown-preview__content")
+    preview = page.frame_locator("iframe.entry-editor__frame").locator(".term__body")
     expect(preview.locator("h2")).to_have_text("Coping")
     expect(preview.locator("strong")).to_have_text("slowly")
     body.press_sequentially(" <script>alert(1)</script> and *rest*", delay=5)

@@ -1,5 +1,6 @@
 """The editors' workflow: live preview, draft preview, scheduled publishing, bulk actions,
-medical review and sources, quote kinds, content health, Markdown files."""
+medical review and sources, quote kinds, Markdown files (content health itself:
+test_content_health.py)."""
 
 import json
 import re
@@ -15,6 +16,7 @@ from articles import quality
 from articles.content_files import entry_data
 from articles.models import Article, Category, ExpertQuote, KeyPoint, Source
 from articles.rendering import render_markdown
+from tests.forms import article_form_data
 
 HOSTILE_BODY = "## Hi\n\n**bold** <script>alert(1)</script> [x](javascript:alert(1))"
 
@@ -28,16 +30,86 @@ def staff(client, editor):
 # Live preview
 
 
-def test_preview_endpoint_renders_exactly_like_the_page(staff):
-    response = staff.post("/admin/articles/article/render-markdown/", {"body": HOSTILE_BODY})
+def _article_element(html):
+    return html[html.index('<article class="term">') : html.index("</article>")]
+
+
+def _form_with_parts(article):
+    """The change form of `article` as its page would post it, rows and all."""
+    rows = {}
+    for prefix, parts, fields in (
+        ("key_points", article.key_points.all(), ("text", "order")),
+        ("quotes", article.quotes.all(), ("text", "kind", "attribution", "order")),
+        ("sources", article.sources.all(), ("title", "publisher", "url", "accessed", "order")),
+    ):
+        rows[f"{prefix}-TOTAL_FORMS"] = str(len(parts))
+        for i, part in enumerate(parts):
+            rows |= {f"{prefix}-{i}-{field}": str(getattr(part, field) or "") for field in fields}
+    rows["related"] = [str(pk) for pk in article.related.values_list("pk", flat=True)]
+    rows["reviewed_by"] = article.reviewed_by
+    rows["reviewed_at"] = str(article.reviewed_at or "")
+    return article_form_data(article, **rows)
+
+
+def test_form_preview_is_the_page_readers_see(staff, make_article):
+    """Unchanged, the form's preview is the saved entry's page, cross-links and all."""
+    make_article(title="Sponsor", slug="sponsor")
+    article = make_article(
+        title="Craving", slug="craving", key_points=["Cravings pass."],
+        quotes=[("Ride the wave.", "Peer specialist")], reviewed_by="Dr. A",
+        reviewed_at=date(2026, 1, 2),
+        body="## One\n\n- a list\n- with a sponsor\n\n## Two\n\nText.\n\n## Three\n\nEnd.",
+    )  # fmt: skip
+    article.related.add(make_article(title="Urge Surfing", slug="urge-surfing"))
+    Source.objects.create(article=article, title="A study", url="https://example.org/s",
+                          accessed=date(2026, 1, 1), order=1)  # fmt: skip
+    url = f"/admin/articles/article/{article.pk}/form-preview/"
+    response = staff.post(url, _form_with_parts(article))
     assert response.status_code == 200
-    html = response.json()["html"]
-    assert html == render_markdown(HOSTILE_BODY)
+    preview = _article_element(response.content.decode())
+    page = _article_element(
+        staff.get(f"/admin/articles/article/{article.pk}/preview/").content.decode()
+    )
+    assert preview == page
+    assert 'class="term-link" href="/terms/sponsor/"' in preview and 'class="toc"' in preview
+    # A change shows before it is saved; nothing is written.
+    changed = _form_with_parts(article) | {"title": "Cravings", "key_points-0-DELETE": "on"}
+    html = staff.post(url, changed).content.decode()
+    assert "<h1>Cravings</h1>" in html and "Cravings pass." not in html
+    assert Article.objects.get(pk=article.pk).title == "Craving"
+
+
+def test_form_preview_sanitises_exactly_like_the_page(staff, make_category):
+    data = {
+        "title": "New", "category": make_category().pk, "body": HOSTILE_BODY,
+        "sources-TOTAL_FORMS": "1", "sources-0-title": "Bad",
+        "sources-0-url": "javascript:alert(1)",
+    }  # fmt: skip
+    response = staff.post("/admin/articles/article/form-preview/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert render_markdown(HOSTILE_BODY) in html
     assert "<script" not in html and "javascript:" not in html and "<strong>bold</strong>" in html
 
 
-def test_preview_endpoint_is_for_staff_with_a_csrf_token(client, editor):
-    url = "/admin/articles/article/render-markdown/"
+def test_form_preview_of_nonsense_is_a_page_not_an_error(staff):
+    nonsense = {
+        "category": "x", "status": "gone", "published_at_0": "31/31/31", "reviewed_at": "soon",
+        "related": ["x", "99999"], "key_points-TOTAL_FORMS": "many", "quotes-TOTAL_FORMS": "-4",
+        "sources-TOTAL_FORMS": "10000000", "sources-0-title": "T", "sources-0-accessed": "x",
+    }  # fmt: skip
+    for url in (
+        "/admin/articles/article/form-preview/",
+        "/admin/articles/article/999/form-preview/",
+    ):
+        response = staff.post(url, nonsense)
+        assert response.status_code == 200 and "Untitled entry" in response.content.decode()
+
+
+def test_form_preview_is_for_staff_with_a_csrf_token_never_cached_framed_by_admin_only(
+    client, editor, make_article
+):
+    url = "/admin/articles/article/form-preview/"
     response = client.post(url, {"body": "x"})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     strict = Client(enforce_csrf_checks=True)
@@ -45,7 +117,30 @@ def test_preview_endpoint_is_for_staff_with_a_csrf_token(client, editor):
     assert strict.post(url, {"body": "x"}).status_code == 403
     staff = Client()
     staff.force_login(editor)
-    assert staff.get(url).status_code == 405
+    frame = staff.get(url)  # the empty frame the form's script fills
+    assert frame.status_code == 200 and b"<script" not in frame.content
+    assert {"private", "no-store"} <= set(frame["Cache-Control"].replace(" ", "").split(","))
+    assert frame["X-Frame-Options"] == "SAMEORIGIN"
+    assert "frame-ancestors 'self'" in frame["Content-Security-Policy"]
+    assert staff.put(url).status_code == 405
+    # Only the entry form may frame it; readers' pages still may not be framed at all.
+    article = make_article(slug="framed")
+    form = staff.get(f"/admin/articles/article/{article.pk}/change/")
+    assert "frame-src 'self'" in form["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in form["Content-Security-Policy"]
+    page = Client().get("/terms/framed/")
+    assert page["X-Frame-Options"] == "DENY" and "frame-src" not in page["Content-Security-Policy"]
+
+
+def test_form_preview_needs_the_right_to_edit(make_article):
+    from django.contrib.auth.models import User
+
+    visitor = Client()
+    visitor.force_login(User.objects.create_user("staff-only", is_staff=True))
+    article = make_article()
+    for url in ("/admin/articles/article/form-preview/",
+                f"/admin/articles/article/{article.pk}/form-preview/"):  # fmt: skip
+        assert visitor.post(url, {"body": "x"}).status_code in {302, 403}
 
 
 def test_staff_preview_of_a_draft_is_private_uncounted_and_noindex(staff, client, make_article):
@@ -150,53 +245,6 @@ def test_review_due_listing(staff, make_article):
     assert "Recently" in current and "Long Ago" not in current
 
 
-# Content health
-
-
-def test_each_content_health_warning(make_article):
-    weak = make_article(
-        slug="weak",
-        tldr="",
-        body="## Only one\n\nSee [this](/terms/missing-entry/).",
-        key_points=["one"],
-    )
-    found = "\n".join(quality.warnings(weak))
-    for expected in ("No TL;DR", "Only 1 key point", "No sources", "No related entries",
-                     "1 section", "A link goes nowhere: /terms/missing-entry/"):  # fmt: skip
-        assert expected in found, expected
-
-    hard = make_article(
-        slug="hard",
-        definition=" ".join(["Pharmacotherapeutic interventions notwithstanding "
-                             "multidimensional psychopharmacological considerations."] * 8),
-    )  # fmt: skip
-    assert "Reading level is US grade" in "\n".join(quality.warnings(hard))
-
-    good = make_article(
-        slug="good",
-        tldr="A short summary.",
-        body="## One\n\nShort words. Read them.\n\n## Two\n\nIt is fine.\n\n## Three\n\nGood.",
-        key_points=["a", "b", "c"],
-    )
-    good.related.add(weak)
-    Source.objects.create(article=good, title="A source")
-    assert quality.warnings(good) == []
-
-
-def test_warnings_show_on_the_change_form_and_filter_the_list(staff, make_article):
-    article = make_article(title="Thin Entry", slug="thin", key_points=["one"])
-    url = f"/admin/articles/article/{article.pk}/change/"
-    from tests.forms import article_form_data
-
-    assert staff.post(url, article_form_data(article)).status_code == 302
-    article.refresh_from_db()
-    assert "No sources." in article.content_warnings
-    assert b"No sources." in staff.get(url).content
-    listing = staff.get("/admin/articles/article/?health=warnings").content.decode()
-    assert "Thin Entry" in listing and "warnings" in listing
-    assert "Thin Entry" not in staff.get("/admin/articles/article/?health=ok").content.decode()
-
-
 # Markdown files
 
 
@@ -218,7 +266,13 @@ def rich_glossary(make_article, make_category):
 
 
 def _snapshot():
-    return {a.slug: entry_data(a) for a in Article.objects.order_by("slug")}
+    """Every entry's content (its version is bookkeeping, counted anew by an import)."""
+    snapshot = {}
+    for article in Article.objects.order_by("slug"):
+        data, body = entry_data(article)
+        del data["version"]
+        snapshot[article.slug] = (data, body)
+    return snapshot
 
 
 def test_export_then_import_into_an_empty_database_is_lossless(rich_glossary, tmp_path):
@@ -271,3 +325,137 @@ def test_import_reports_problems_as_file_line_message(rich_glossary, tmp_path, c
     err = capsys.readouterr().err
     line = bad.read_text().splitlines().index("status: someday") + 1
     assert f"{bad}:{line}: “status” must be draft or published" in err
+
+
+def test_import_refuses_to_overwrite_an_entry_saved_since_the_export(rich_glossary, tmp_path):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    relapse = Article.objects.get(slug="relapse")
+    relapse.tldr = "Saved in the admin after the export."
+    relapse.save()
+    path = tmp_path / "relapse.md"
+    path.write_text(path.read_text().replace("tldr: Summary", "tldr: From the file. Summary"))
+
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_content", str(tmp_path), verbosity=0)
+    relapse.refresh_from_db()
+    assert relapse.tldr == "Saved in the admin after the export."
+
+    call_command("import_content", str(tmp_path), "--force", verbosity=0)
+    relapse.refresh_from_db()
+    assert relapse.tldr.startswith("From the file.")
+
+
+def test_import_names_the_entry_and_its_version_when_refusing(rich_glossary, tmp_path, capsys):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    Article.objects.get(slug="relapse").save()
+    path = tmp_path / "relapse.md"
+    path.write_text(path.read_text().replace("tldr: Summary", "tldr: Changed. Summary"))
+    with pytest.raises(CommandError):
+        call_command("import_content", str(tmp_path))
+    err = capsys.readouterr().err
+    assert "relapse.md:" in err and "“relapse” was changed since version" in err
+    assert "--force" in err
+
+
+def test_files_stay_current_after_their_import(rich_glossary, tmp_path):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    path = tmp_path / "relapse.md"
+    for n in (1, 2):  # edit, import, edit again, import again: never refused
+        path.write_text(path.read_text().replace("tldr: ", f"tldr: Edit {n}. ", 1))
+        call_command("import_content", str(tmp_path), verbosity=0)
+    relapse = Article.objects.get(slug="relapse")
+    assert relapse.tldr.startswith("Edit 2. Edit 1.")
+    assert f"\nversion: {relapse.version}\n" in path.read_text()
+
+
+def test_a_file_without_a_version_does_not_overwrite_an_entry(rich_glossary, tmp_path):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    path = tmp_path / "relapse.md"
+    text = re.sub(r"\nversion: \d+", "", path.read_text())
+    path.write_text(text.replace("tldr: ", "tldr: Hand-written. ", 1))
+    with pytest.raises(CommandError):
+        call_command("import_content", str(tmp_path), verbosity=0)
+    assert not Article.objects.get(slug="relapse").tldr.startswith("Hand-written.")
+
+
+def _stored(slug):
+    return Article.objects.get(slug=slug).content_warnings.splitlines()
+
+
+def test_an_import_stores_the_warnings_of_what_it_writes_and_of_entries_it_concerns(
+    rich_glossary, make_article, tmp_path
+):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    Article.objects.all().delete()
+    waiting = make_article(slug="waiting", body="## A\n\nSee [relapse](/terms/relapse/).")
+    quality.refresh(waiting)
+    assert "A link goes nowhere: /terms/relapse/" in _stored("waiting")
+    call_command("import_content", str(tmp_path), verbosity=0)
+    for article in Article.objects.exclude(slug="waiting"):
+        assert article.content_warnings.splitlines() == quality.warnings(article), article.slug
+    assert "No sources." in _stored("craving") and quality.NO_RELATED not in _stored("craving")
+    assert "A link goes nowhere: /terms/relapse/" not in _stored("waiting")
+
+
+def _new_file(tmp_path, like, **changes):
+    """A new entry's file made from an exported one, with `changes` to its front matter."""
+    text = (tmp_path / f"{like}.md").read_text()
+    for key, value in changes.items():
+        text = re.sub(rf"^{key}: .*$", f"{key}: {value}", text, count=1, flags=re.M)
+    path = tmp_path / f"{changes.get('slug', like)}.md"
+    path.write_text(re.sub(r"\nversion: \d+", "", text))
+    return path, text
+
+
+@pytest.mark.parametrize(
+    ("slug", "says"),
+    [
+        (
+            "relapser",
+            "/terms/relapser/ is a person-first language redirect to “Relapse” (one "
+            "of its stigmatizing words)",
+        ),  # fmt: skip
+        ("old-relapse", "/terms/old-relapse/ is an old address of “Relapse” and redirects there"),
+    ],
+)
+def test_an_import_refuses_a_slug_taken_naming_file_and_line(
+    rich_glossary, tmp_path, capsys, slug, says
+):
+    relapse = rich_glossary[0]
+    relapse.slug = "old-relapse"
+    relapse.save()
+    relapse.slug = "relapse"
+    relapse.save()
+    call_command("export_content", str(tmp_path), verbosity=0)
+    path, text = _new_file(tmp_path, "craving", slug=slug, title="Something New")
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_content", str(tmp_path), "--force")
+    line = path.read_text().splitlines().index(f"slug: {slug}") + 1
+    assert f"{path}:{line}: {says}; choose another slug" in capsys.readouterr().err
+    assert not Article.objects.filter(slug=slug).exists()
+
+
+def test_a_duplicate_title_reads_the_same_in_an_import_as_in_the_admin(
+    rich_glossary, tmp_path, capsys
+):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    (tmp_path / "relapse.md").unlink()  # in the database only
+    clash, _ = _new_file(tmp_path, "craving", slug="relapse-again", title="RELAPSE")
+    with pytest.raises(CommandError):
+        call_command("import_content", str(tmp_path), "--force")
+    line = clash.read_text().splitlines().index("title: RELAPSE") + 1
+    err = capsys.readouterr().err
+    assert (
+        f"{clash}:{line}: An entry with this title already exists. “Relapse” is at "
+        "/terms/relapse/ (titles must differ, ignoring case); choose another title." in err
+    )
+    # Two files with one title: the same words, naming the other file.
+    clash.unlink()
+    twin, _ = _new_file(tmp_path, "craving", slug="twin")
+    with pytest.raises(CommandError):
+        call_command("import_content", str(tmp_path), "--force")
+    line = twin.read_text().splitlines().index("title: Craving") + 1
+    assert (
+        f"{twin}:{line}: An entry with this title already exists. “Craving” is in craving.md"
+        in capsys.readouterr().err
+    )

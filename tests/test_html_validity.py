@@ -10,6 +10,7 @@ from django.conf import settings
 from django.template.loader import get_template
 
 from articles.models import Article
+from tests.forms import article_form_data
 
 VNU_JAR = Path(settings.BASE_DIR) / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
 
@@ -40,7 +41,7 @@ def vnu():
     return ["java", "-Xss1024k", "-jar", str(VNU_JAR)]
 
 
-def test_every_page_type_is_valid_html(demo, db, client, vnu, tmp_path):
+def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
     pages = {}
     for name, path in PAGES.items():
         response = client.get(path)
@@ -57,6 +58,13 @@ def test_every_page_type_is_valid_html(demo, db, client, vnu, tmp_path):
     )
     assert forged.status_code == 403
     pages["forbidden"] = forged.content
+    # The preview beside an entry's change form: the empty frame, then the entry in it.
+    client.force_login(editor)
+    url = f"/admin/articles/article/{Article.objects.get(slug='relapse').pk}/form-preview/"
+    pages["form-preview-frame"] = client.get(url).content
+    rows = {"key_points-TOTAL_FORMS": "1", "key_points-0-text": "Plans help.", "related": ["1"]}
+    form = article_form_data(Article.objects.get(slug="relapse"), **rows)
+    pages["form-preview"] = client.post(url, form).content
 
     files = []
     for name, content in pages.items():

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from articles.models import Article, SearchDocument, SearchName, SearchTypoKey
 from articles.search import search, suggest
 from articles.search.excerpts import excerpt
+from tests.forms import edit_base
 
 
 def test_pagination_and_pages_past_the_end(db, client, make_article):
@@ -159,6 +160,7 @@ def test_index_follows_admin_edits(db, client, editor, make_article):
         "quotes-TOTAL_FORMS": "0", "quotes-INITIAL_FORMS": "0",
         "old_slugs-TOTAL_FORMS": "0", "old_slugs-INITIAL_FORMS": "0",
         "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0",
+        "edit_base": edit_base(article),
     }  # fmt: skip
     response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
     assert response.status_code == 302

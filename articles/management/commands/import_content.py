@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.content_files import ContentError, apply, plan
+from articles.content_files import ContentError, apply, plan, record_versions
 from articles.search.indexing import refresh_planner_statistics
 
 
 class Command(BaseCommand):
     help = (
         "Create or update entries from DIR/*.md and DIR/categories.yaml (as written by "
-        "export_content). Everything is checked first; on any problem nothing is changed."
+        "export_content). Everything is checked first; on any problem nothing is changed. "
+        "An entry saved since its file was exported is reported, not overwritten (--force "
+        "overwrites it); each file applied gets the entry's new version."
     )
 
     def add_arguments(self, parser):
@@ -15,10 +17,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="show what would change, change nothing"
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="overwrite entries saved since their files were exported",
+        )
 
-    def handle(self, directory, dry_run=False, **options):
+    def handle(self, directory, dry_run=False, force=False, **options):
         try:
-            result = apply(plan(directory), dry_run=dry_run)
+            result = apply(plan(directory), dry_run=dry_run, force=force)
         except ContentError as error:
             for problem in error.problems:
                 self.stderr.write(problem)
@@ -26,6 +33,7 @@ class Command(BaseCommand):
                 f"{len(error.problems)} problem(s) found; nothing was imported."
             ) from None
         if not dry_run:
+            record_versions(result)
             refresh_planner_statistics()
         verb = "Would create" if dry_run else "Created"
         for label, slugs in (

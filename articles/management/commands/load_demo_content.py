@@ -9,7 +9,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from articles import quality
 from articles.models import Article, Category
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -39,8 +41,11 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Would load {len(files)} fixture files: {names}")
             return
-        # loaddata runs in one transaction: on any error nothing is written.
-        call_command("loaddata", *map(str, files), verbosity=0)
+        # One transaction: on any error nothing is written. Fixtures carry no content
+        # warnings: every entry is checked once all are in (quality.py).
+        with transaction.atomic():
+            call_command("loaddata", *map(str, files), verbosity=0)
+            quality.refresh_entries()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {Article.objects.count()} entries in "
