@@ -369,6 +369,10 @@ class RemovedArticle(models.Model):
     )
     removed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    class Meta:
+        verbose_name = "removed entry"
+        verbose_name_plural = "removed entries"
+
     def __str__(self):
         return self.title
 

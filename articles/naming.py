@@ -83,7 +83,7 @@ def slug_problem(article):
     if removed := removed.first():
         return (
             f"{path} is the address of the deleted entry “{removed.title}” (it answers "
-            f"410 Gone); {CHOOSE_SLUG}, or first delete it under Removed articles."
+            f"410 Gone); {CHOOSE_SLUG}, or first delete it under Removed entries."
         )
     return None
 

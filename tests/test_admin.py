@@ -168,7 +168,7 @@ SLUGS_TAKEN = [
     ("sober-house", "/terms/sober-house/ is an old address of “Sober Living” and redirects there; "
                     "choose another slug, or first delete that old address from “Sober Living”."),
     ("old-term", "/terms/old-term/ is the address of the deleted entry “Old Term” (it answers 410 "
-                 "Gone); choose another slug, or first delete it under Removed articles."),
+                 "Gone); choose another slug, or first delete it under Removed entries."),
     ("person-with-sud", "/terms/person-with-sud/ is the address of “Person with a substance use "
                         "disorder”; choose another slug."),
 ]  # fmt: skip

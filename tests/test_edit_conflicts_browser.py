@@ -3,6 +3,7 @@ order of their saves, both edits survive or the second editor sees the conflict 
 their text intact (articles/editing/)."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from playwright.sync_api import expect
@@ -34,7 +35,8 @@ def _sign_in(browser, live_server, username, first_name):
     user.groups.add(group)
     client = Client()
     client.force_login(user)
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    # (bypass_csp: axe's script is injected into the conflict page.)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
@@ -97,6 +99,15 @@ def test_same_field_shows_the_conflict_with_the_second_editors_text_kept(editors
     expect(field_error.first).to_contain_text("Changed by Alice")
     entry.refresh_from_db()
     assert entry.definition == "Alice's definition."
+    serious = [
+        (violation["id"], node["target"])
+        for violation in Axe().run(bob).response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+        for node in violation["nodes"]
+        # Django's own autocomplete boxes (select2), not our templates.
+        if not any(str(part).startswith((".select2-", "#select2-")) for part in node["target"])
+    ]
+    assert not serious
 
     bob.fill("#id_definition", "Bob's definition, typed with care, and Alice's point.")
     _save(bob)

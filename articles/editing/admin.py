@@ -9,7 +9,7 @@ from functools import cached_property
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.db import transaction
+from django.db import models, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -34,8 +34,27 @@ class EntryForm(forms.ModelForm):
         return [name for name in super().changed_data if name != "edit_base"]
 
 
+class TextWithNewlines(forms.CharField):
+    """Text whose line ends are stored as typed, not as browsers send them: a textarea
+    posts CRLF, so text stored with LF would otherwise read as changed by every save
+    (and History would say so)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
+def _text_form_class(db_field, kwargs):
+    if isinstance(db_field, models.TextField) and not db_field.choices:
+        kwargs.setdefault("form_class", TextWithNewlines)
+
+
 class VisibleRowErrors:
     """For inlines: conflicts and hidden fields' errors shown on their row."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        _text_form_class(db_field, kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -50,8 +69,13 @@ class ProtectedEdits:
     @property
     def media(self):
         return super().media + forms.Media(
-            css={"all": ["css/admin-editing.css"]}, js=["js/admin-editing.js"]
+            css={"all": ["css/admin-editing.css", "css/admin-history.css"]},
+            js=["js/admin-editing.js"],
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        _text_form_class(db_field, kwargs)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def reversion_register(self, model, **kwargs):
         if model is self.model:

@@ -8,6 +8,7 @@ from django.core import signing
 from django.utils import timezone
 from reversion.models import Version
 
+from ..history.diff import diff
 from .values import cleaned, form_data, normal, put, row_shown, shown, stored_value
 
 SALT = "articles.editing.base"
@@ -34,6 +35,15 @@ class Conflict:
     field: str | None = None  # a field of the entry
     prefix: str | None = None  # or a row: its inline, and its place in the form
     index: int | None = None
+
+    @property
+    def their_change(self):
+        """Their text, marked against the text the form was opened with."""
+        return diff(self.base, self.theirs).inline
+
+    @property
+    def your_change(self):
+        return diff(self.base, self.mine).inline
 
 
 @dataclass
@@ -163,7 +173,7 @@ def _who_changed(changes, base_fields, article):
 
 def _said(who_when):
     name, when = who_when
-    return f"{name} at {timezone.localtime(when):%H:%M:%S}"
+    return f"{name} at {timezone.localtime(when):%H:%M:%S %Z}"
 
 
 def reconcile(request, article, spec, form_class, formsets):

@@ -15,6 +15,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AlterModelOptions(
+            name="removedarticle",
+            options={"verbose_name": "removed entry", "verbose_name_plural": "removed entries"},
+        ),
+        migrations.AlterModelOptions(
             name="article",
             options={
                 "ordering": (django.db.models.functions.text.Lower("title"),),
