@@ -35,6 +35,7 @@ class Conflict:
     field: str | None = None  # a field of the entry
     prefix: str | None = None  # or a row: its inline, and its place in the form
     index: int | None = None
+    by: str = ""  # who changed it meanwhile, and when
 
     @property
     def their_change(self):
@@ -251,6 +252,7 @@ def _merge_fields(outcome, request, article, spec, form_class, base, current, wh
                     mine=shown(form_field, mine),
                     theirs=shown(form_field, theirs),
                     base=shown(form_field, original),
+                    by=by,
                 )
             )
 
@@ -268,7 +270,7 @@ def _merge_rows(outcome, request, article, prefix, names, formset, base, current
     def conflict(message, mine="", theirs="", original=""):
         return Conflict(
             label=noun.capitalize(), prefix=prefix, message=message, mine=mine,
-            theirs=theirs, base=original,
+            theirs=theirs, base=original, by=meanwhile,
         )  # fmt: skip
 
     for row in posted:
