@@ -71,9 +71,28 @@ def published_sql(table):
     return f"{table}.status = '{Article.Status.PUBLISHED.value}' AND {table}.published_at <= %s"
 
 
+# An entry's statistics, not its content: changed only by atomic increments (counting.py,
+# feedback.py), never written by a save (Article._do_update), never kept in revisions.
+COUNTERS = ("view_count", "helpful_yes", "helpful_no")
+
+
+def refuse_counters(fields):
+    """A save or bulk_update() naming a counter would write back a count read earlier."""
+    named = [name for name in COUNTERS if name in (fields or ())]
+    if named:
+        raise ValueError(
+            f"{', '.join(named)} change only by increments, e.g. "
+            f"Article.objects.filter(pk=…).update({named[0]}=F({named[0]!r}) + 1)."
+        )
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_q())
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        refuse_counters(fields)
+        return super().bulk_update(objs, fields, batch_size)
 
 
 class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
@@ -87,8 +106,14 @@ class Article(models.Model):
     expert quotes, key points and a Markdown body.
 
     `body_html` is derived: the body rendered and sanitised at save time, fixtures included
-    (signals.py), so a page view never runs Markdown. `view_count` is only ever changed with an F()
-    update so concurrent views are never lost and `updated_at` does not move.
+    (signals.py), so a page view never runs Markdown.
+
+    The counters (COUNTERS: views, "helpful" answers) change only by atomic increments, so
+    no concurrent view or answer is lost and `updated_at` stays put. Saving an existing
+    entry, however it is done (the admin, a revert, an import, `loaddata`), leaves them out
+    of its UPDATE, and a save or bulk_update() naming one is refused: counts read before
+    a save are never written back. A new row (a new entry, a backup restored into an empty
+    database) is inserted with the counts it is given.
     """
 
     class Status(models.TextChoices):
@@ -199,10 +224,17 @@ class Article(models.Model):
 
     def save(self, *args, **kwargs):
         self.slug = self.slug.lower()
+        refuse_counters(kwargs.get("update_fields"))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return addresses.by_slug("articles:detail", self.slug)
+
+    def _do_update(self, base_qs, using, pk_val, values, *args, **kwargs):
+        # Django's one UPDATE of a save (a private hook), raw saves included: loaddata and
+        # reversion's revert skip save() but not this. An INSERT does not pass here.
+        values = [value for value in values if value[0].name not in COUNTERS]
+        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
     def clean(self):
         # A title or address already meaning something else (articles/naming.py); checked

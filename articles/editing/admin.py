@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from reversion import set_comment
 from reversion.models import Version
 
+from ..models import COUNTERS
 from . import merge, presence
 
 HEARTBEAT_SECONDS = 30
@@ -79,8 +80,8 @@ class ProtectedEdits:
 
     def reversion_register(self, model, **kwargs):
         if model is self.model:
-            # Bookkeeping, not content: a revert must not set the count back.
-            kwargs["exclude"] = (*kwargs.get("exclude", ()), "version")
+            # Bookkeeping and statistics, not content: a revert must not set them back.
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), "version", *COUNTERS)
         super().reversion_register(model, **kwargs)
 
     @cached_property
