@@ -1,6 +1,7 @@
 """Site-wide response rules: one address per page (LowercasePathMiddleware), the
-Permissions-Policy header, and reader pages for new readers straight from the cache
-(SharedPageMiddleware)."""
+Permissions-Policy header, reader pages for new readers straight from the cache
+(SharedPageMiddleware), and kept copies or a calm 503 while the database can't be used
+(DatabaseOutageMiddleware, outage.py)."""
 
 import re
 
@@ -11,7 +12,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.encoding import escape_uri_path
 from django.utils.http import parse_http_date_safe
 
-from . import page_cache
+from . import outage, page_cache
 from .counting import count_view, is_reader_view
 
 
@@ -66,6 +67,9 @@ class SharedPageMiddleware:
     It sits inside the security, CSP and Permissions-Policy middleware (their headers
     apply here too) and outside sessions, CSRF and authentication: reader pages hold no
     per-reader token (see feedback.py).
+
+    When the versions can't be read (outage.py), the page's kept copy is served, however
+    old (up to KB_STALE_PAGE_SECONDS), or the 503 page if there is none.
     """
 
     PATHS = re.compile(r"/(?:terms/(?:[-a-z0-9_]+/)?|categories/[-a-z0-9_]+/|search/)?")
@@ -84,7 +88,10 @@ class SharedPageMiddleware:
         full_path = request.get_full_path()
         # Read before the page is made: a change committed meanwhile moves the versions,
         # so the page kept below can never outlive it.
-        versions = page_cache.shared_versions()
+        try:
+            versions = page_cache.shared_versions()
+        except outage.ERRORS:
+            return kept_or_unavailable(request)
         page = page_cache.get_shared(full_path, versions)
         if self._current(page, versions):
             return self._serve(request, page)
@@ -112,21 +119,58 @@ class SharedPageMiddleware:
     def _current(page, versions):
         return page is not None and page.versions == versions and page.age() <= page_cache.TIMEOUT
 
-    def _serve(self, request, page):
-        if page.counted_article_id is not None and is_reader_view(request):
-            count_view(page.counted_article_id)
+    @staticmethod
+    def _serve(request, page, *, kept=False):
+        try:
+            if page.counted_article_id is not None and is_reader_view(request):
+                count_view(page.counted_article_id)
+        except outage.ERRORS as error:
+            # During an outage: a signed-in reader's account can't be read, or the view
+            # was to be written at once (KB_VIEW_FLUSH_SECONDS=0). Not counted, then.
+            outage.current.began(error)
         headers = dict(page.headers)
         last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
         response = get_conditional_response(
             request, etag=headers.get("ETag"), last_modified=last_modified
         )
-        if response is not None:  # 304: the reader's copy is current
+        if response is None:
+            response = HttpResponse(page.content)
+            for name, value in page.headers:
+                response[name] = value
+            response["Content-Length"] = str(len(page.content))
+        else:  # 304: the reader's copy is current
             for name, value in page.headers:
                 if not name.lower().startswith("content-"):
                     response[name] = value
-            return response
-        response = HttpResponse(page.content)
-        for name, value in page.headers:
-            response[name] = value
-        response["Content-Length"] = str(len(page.content))
+        if kept:  # perhaps outdated: say how old (RFC 9111's Age)
+            response["Age"] = str(int(page.age()))
         return response
+
+
+def kept_or_unavailable(request):
+    """While the database can't be used: a reader page's kept copy, else the 503 page."""
+    reading = request.method in ("GET", "HEAD")
+    if reading and SharedPageMiddleware.PATHS.fullmatch(request.path_info):
+        page = page_cache.get_kept(request.get_full_path())
+        if page is not None:
+            outage.current.copies_served += 1
+            return SharedPageMiddleware._serve(request, page, kept=True)
+    return outage.unavailable(request)
+
+
+class DatabaseOutageMiddleware:
+    """A view that finds the database unusable answers like SharedPageMiddleware does
+    when it can't read the versions (any reader, any page): the kept copy or the 503
+    page, without a traceback in the log (outage.py logs the outage once)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, outage.ERRORS):
+            return None
+        outage.current.began(exception)
+        return kept_or_unavailable(request)

@@ -16,6 +16,8 @@ by its address and validators.
 
 Copies live 50 seconds at most from when they were made, so view counts and "most
 viewed" lists (with the views' one-second buffer, counting.py) lag by under a minute.
+Shared copies are kept longer (KB_STALE_PAGE_SECONDS, for addresses without a query
+string), to be served while the database can't be read (outage.py, get_kept).
 Views are counted before any cache is asked, so cached reads count too. Signed-in users
 (editors) always get a fresh page.
 """
@@ -26,12 +28,12 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.connection import ConnectionProxy
 
-from . import conditional
-from .models import GlossaryState
+from . import conditional, outage
 
 cache = ConnectionProxy(caches, "pages")  # as django.core.cache.cache is to "default"
 TIMEOUT = 50  # with the views' buffer (counting.py), counts shown lag under a minute
@@ -119,7 +121,7 @@ def shared_versions():
     versions (any content saved, names changed, a public entry deleted, a scheduled time
     come; read from the database at most twice a second) and the release (templates,
     static files)."""
-    return (conditional.release_tag(), *GlossaryState.recent_versions())
+    return (conditional.release_tag(), *outage.versions())
 
 
 def _shared_key(full_path):
@@ -137,10 +139,13 @@ class RecentPages:
         self._lock = threading.Lock()
         self._pages = OrderedDict()  # key → SharedPage
 
-    def get(self, key):
+    def get(self, key, *, kept=False):
+        """The page if it may be served: made under TIMEOUT ago, or with `kept` (the
+        database can't be read) under stale_seconds() ago."""
+        limit = TIMEOUT + stale_seconds() if kept else TIMEOUT
         with self._lock:
             page = self._pages.get(key)
-            if page is None or page.age() > TIMEOUT:
+            if page is None or page.age() > limit:
                 return None
             self._pages.move_to_end(key)
             return page
@@ -155,6 +160,15 @@ class RecentPages:
     def clear(self):
         with self._lock:
             self._pages.clear()
+
+    def __len__(self):
+        return len(self._pages)
+
+    def holds_kept(self):
+        """Whether any page held may be served while the database can't be read."""
+        limit = TIMEOUT + stale_seconds()
+        with self._lock:
+            return any(page.age() <= limit for page in self._pages.values())
 
 
 recent = RecentPages()
@@ -196,9 +210,40 @@ def get_shared(full_path, versions):
     page = recent.get(key)
     if page is None or page.versions != versions:
         page = cache.get(key) or page
-        if page is not None and page.versions == versions:
+        # (The cache keeps copies past TIMEOUT for outages: those stay out of memory.)
+        if page is not None and page.versions == versions and page.age() <= TIMEOUT:
             recent.put(key, page)
     return page
+
+
+def get_kept(full_path):
+    """The shared copy kept for this address, whatever the versions, made under
+    TIMEOUT + stale_seconds() ago (in this process's memory or the cache), or None: what
+    readers get while the database can't be read."""
+    key = _shared_key(full_path)
+    page = recent.get(key, kept=True)
+    if page is None:
+        page = cache.get(key)
+        if page is not None and page.age() > TIMEOUT + stale_seconds():
+            page = None
+    return page
+
+
+def holds_kept():
+    """Whether there are pages to serve while the database can't be read: in this
+    process's memory, or the home page's copy in the cache (kept by any server)."""
+    return recent.holds_kept() or get_kept("/") is not None
+
+
+def stale_seconds():
+    return settings.STALE_PAGE_SECONDS
+
+
+def _lifetime(full_path, page):
+    # Addresses with a query string (searches, campaign tags) are unbounded in number:
+    # only those without one are kept for outages.
+    kept = 0 if "?" in full_path else stale_seconds()
+    return TIMEOUT + kept - page.age()
 
 
 def put_shared(full_path, versions, response):
@@ -214,8 +259,8 @@ def put_shared(full_path, versions, response):
         getattr(response, "counted_article_id", None),
     )
     key = _shared_key(full_path)
-    lifetime = TIMEOUT - page.age()
-    if lifetime > 0:
+    lifetime = _lifetime(full_path, page)
+    if page.age() <= TIMEOUT and lifetime > 0:
         cache.set(key, page, lifetime)
         recent.put(key, page)
 

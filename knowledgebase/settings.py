@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "articles.middleware.LowercasePathMiddleware",
     # New readers' pages from the cache, before sessions and authentication.
     "articles.middleware.SharedPageMiddleware",
+    # A view that can't use the database: the page's kept copy, or a calm 503.
+    "articles.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -157,6 +159,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "server_side_binding": True,
+            # A server that doesn't answer costs a request this long, not minutes.
+            "connect_timeout": env_number("DJANGO_DB_CONNECT_TIMEOUT", 5),
             "prepare_threshold": None
             if threshold in {"off", "none"}
             else env_number("DJANGO_DB_PREPARE_THRESHOLD", 5),
@@ -182,20 +186,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Views are added up in memory and written this often (articles/counting.py); 0 writes
 # each view at once.
 VIEW_FLUSH_SECONDS = env_number("KB_VIEW_FLUSH_SECONDS", 1.0, float)
+# While views can't be written, each process holds those of at most this many different
+# entries (about 100 bytes each); views of further entries are dropped, counted and logged.
+VIEW_BUFFER_MAX = env_number("KB_VIEW_BUFFER_MAX", 10000)
 
 # Caches: Redis when REDIS_URL is set (shared by every app server), else this process's
 # memory. "pages" holds rendered pages (articles/page_cache.py); in memory it keeps at
 # most 200 (about 7 MB per process), so that a large glossary's pages don't fill the
 # server's memory. "default" holds the rest (feedback memory, throttles).
+# Redis is an accelerator (knowledgebase/cache.py): a command waits KB_REDIS_TIMEOUT
+# seconds at most; after a failure each process uses its own memory (the same sizes as
+# without Redis) and tries Redis again every KB_REDIS_RETRY_SECONDS.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
+    redis_timeout = env_number("KB_REDIS_TIMEOUT", 0.25, float) or None  # 0: no limit
     CACHES = {
         alias: {
             "BACKEND": "knowledgebase.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": alias,
+            "OPTIONS": {
+                "socket_connect_timeout": redis_timeout,
+                "socket_timeout": redis_timeout,
+                "retry_seconds": env_number("KB_REDIS_RETRY_SECONDS", 5.0, float),
+                "local_max_entries": local_max_entries,
+            },
         }
-        for alias in ("default", "pages")
+        for alias, local_max_entries in (("default", 5000), ("pages", 200))
     }
 else:
     CACHES = {
@@ -210,6 +227,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 200},
         },
     }
+# While the database can't be read, readers are served the copy of a page made up to this
+# many seconds ago (articles/outage.py): copies of addresses without a query string are
+# kept this long (searches and tagged addresses, unbounded in number, 50 seconds).
+STALE_PAGE_SECONDS = env_number("KB_STALE_PAGE_SECONDS", 600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -291,7 +312,7 @@ SITE_NAME = os.environ.get("KB_SITE_NAME", "Recovery Glossary")
 HTTPS = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 # Load balancers probe health over plain HTTP inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/details)?$"]
 SECURE_HSTS_SECONDS = env_number("DJANGO_SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)

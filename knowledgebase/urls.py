@@ -16,6 +16,8 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("robots.txt", crawlers.robots_txt, name="robots"),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/details", health.details, name="healthz-details"),
     path(".well-known/security.txt", crawlers.security_txt, name="security-txt"),
     path("sitemap.xml", sitemap_xml, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemap_section, name="sitemap-section"),

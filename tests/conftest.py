@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles import page_cache
+from articles import outage, page_cache
 from articles.models import (
     Article,
     Category,
@@ -146,3 +146,10 @@ def _empty_cache():
     # A transactional test's flush makes content types anew, with new ids: ids remembered
     # from before would break the next test's admin log and revisions.
     ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _no_database_outage(monkeypatch):
+    """Each test starts with the database taken to be up (a database error in one test
+    would otherwise have the next one's reader pages served as during an outage)."""
+    monkeypatch.setattr(outage, "current", outage.Outage())

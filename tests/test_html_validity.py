@@ -53,6 +53,9 @@ def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
     assert response.status_code == 410
     pages["gone"] = response.content
     pages["server-error"] = get_template("500.html").render().encode()
+    for kind in ("searching", "answering", "page"):  # the database can't be used
+        context = {kind: True, "query": "relapse"}
+        pages[f"unavailable-{kind}"] = get_template("503.html").render(context).encode()
     forged = client.post(
         "/terms/relapse/feedback/", {"helpful": "yes"}, HTTP_SEC_FETCH_SITE="cross-site"
     )

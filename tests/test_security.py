@@ -1,6 +1,6 @@
-"""Production settings, security headers, admin hardening, revisions, backups, health."""
+"""Production settings, security headers, admin hardening, revisions, backups (health:
+test_health.py)."""
 
-import json
 import os
 import secrets
 import subprocess
@@ -13,7 +13,6 @@ from axes.utils import reset
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import OperationalError
 from reversion.models import Version
 
 from articles.models import Article, ExpertQuote, KeyPoint
@@ -314,33 +313,3 @@ def test_backup_restores_losslessly_into_an_empty_database(tmp_path, client):
     for key in before:
         assert after[key] == before[key], key
 
-
-# Health
-
-
-def test_healthz_answers_ok_and_is_never_cached(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert json.loads(response.content) == {"status": "ok", "database": "ok", "cache": "ok"}
-    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
-
-
-def test_healthz_answers_503_when_the_database_is_down(client, db, monkeypatch):
-    def broken(*args, **kwargs):
-        raise OperationalError("database is down")
-
-    from articles import health
-
-    monkeypatch.setattr(health, "_database", broken)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert json.loads(response.content)["database"] == "error"
-
-
-def test_healthz_answers_503_when_the_cache_is_down(client, db, monkeypatch):
-    from articles import health
-
-    monkeypatch.setattr(health.cache, "get", lambda *args, **kwargs: None)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert json.loads(response.content) == {"status": "error", "database": "ok", "cache": "error"}
