@@ -312,4 +312,3 @@ def test_backup_restores_losslessly_into_an_empty_database(tmp_path, client):
     after = snapshot()
     for key in before:
         assert after[key] == before[key], key
-
