@@ -69,10 +69,12 @@ run: setup
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 # The production configuration (DEBUG off, HTTPS redirect and HSTS on unless
-# DJANGO_SECURE_SSL_REDIRECT=0) on gunicorn.
+# DJANGO_SECURE_SSL_REDIRECT=0) on gunicorn, with the site's gunicorn configuration
+# (preloaded and warmed application, views written when a worker stops).
 serve: setup
 	@echo "Serving (gunicorn, $(WORKERS) workers x $(THREADS) threads) on http://$(HOST):$(PORT)/"
-	$(SERVE_ENV) $(MALLOC_ENV) $(BIN)/gunicorn knowledgebase.wsgi --bind $(HOST):$(PORT) \
+	$(SERVE_ENV) $(MALLOC_ENV) $(BIN)/gunicorn -c knowledgebase/gunicorn.conf.py \
+		knowledgebase.wsgi --bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --threads $(THREADS) --access-logfile - --log-level warning
 
 superuser: setup

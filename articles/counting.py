@@ -4,25 +4,21 @@ Crawlers, HEAD requests, link prefetches and staff don't count: the number on th
 is meant to say how many people read the entry.
 
 Views are added up in each process's memory and written every second
-(`KB_VIEW_FLUSH_SECONDS`), in one transaction of `view_count = view_count + n` updates:
-a read costs no database write, and no write is ever lost to a race. A write that fails
-(database down or busy) is tried again with the next one; a process stopping normally
-writes what it holds first. Only a process killed outright loses its last second of
-counts. With `KB_VIEW_FLUSH_SECONDS=0` every view is written at once.
+(`KB_VIEW_FLUSH_SECONDS`) by view_buffer.py: a read costs no database write, no write is
+lost to a race, a failed write is tried again, and a process stopping normally writes
+what it holds first. With `KB_VIEW_FLUSH_SECONDS=0` every view is written at once.
 """
 
 import atexit
-import logging
-import os
-import threading
-import time
-from collections import Counter
 
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
-from .models import Article
+from .view_buffer import ADD_VIEWS, ViewBuffer
+
+# How long a process exiting normally gives itself to write the views it holds.
+STOP_SECONDS = 20
 
 # One shared detector: its patterns (the maintained CrawlerDetect list of thousands of
 # bots) compile once; is_crawler() with an explicit user agent keeps no per-call state.
@@ -46,53 +42,16 @@ def is_reader_view(request):
     return not (user_agent and _crawlers.is_crawler(user_agent))
 
 
-_ADD_VIEWS = f"UPDATE {Article._meta.db_table} SET view_count = view_count + %s WHERE id = %s"
-logger = logging.getLogger(__name__)
-
-
-class ViewBuffer:
-    """Views not yet written, by entry id, and the thread that writes them."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts = Counter()
-        self._writer_pid = None  # the process whose writer thread runs (threads don't fork)
-
-    def add(self, article_id):
-        with self._lock:
-            self._counts[article_id] += 1
-            if self._writer_pid != os.getpid():
-                self._writer_pid = os.getpid()
-                threading.Thread(target=self._write_regularly, daemon=True).start()
-
-    def _write_regularly(self):
-        while True:
-            interval = settings.VIEW_FLUSH_SECONDS
-            time.sleep(interval if interval > 0 else 1)
-            self.flush()
-
-    def flush(self):
-        """Write the views held so far; on failure keep them for the next try."""
-        with self._lock:
-            counts, self._counts = self._counts, Counter()
-        if not counts:
-            return
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                # In id order, so that two processes writing at once can't deadlock.
-                cursor.executemany(_ADD_VIEWS, [(n, pk) for pk, n in sorted(counts.items())])
-        except Exception:
-            logger.exception("Could not write %d views; trying again", counts.total())
-            with self._lock:
-                self._counts.update(counts)
-        finally:
-            # Not kept between writes: a second apart, a connection of its own would
-            # only sit idle (and could break unseen).
-            connection.close()
-
-
 buffer = ViewBuffer()
-atexit.register(buffer.flush)
+# Processes other than gunicorn's workers (whose worker_exit hook stops the buffer first,
+# with gunicorn's deadline) write what they hold when they exit normally.
+atexit.register(buffer.stop, STOP_SECONDS)
+
+
+def health():
+    """This process's views not yet written: how many, how old, the last write error,
+    views dropped (view_buffer.ViewBuffer.health)."""
+    return buffer.health()
 
 
 def count_view(article_id):
@@ -101,7 +60,7 @@ def count_view(article_id):
         buffer.add(article_id)
     else:
         with connection.cursor() as cursor:
-            cursor.execute(_ADD_VIEWS, [1, article_id])
+            cursor.execute(ADD_VIEWS, [1, article_id])
 
 
 def record_view(article):

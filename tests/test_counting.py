@@ -108,7 +108,7 @@ def test_concurrent_views_lose_nothing(make_article):
     assert views(article) == threads * per_thread
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_buffered_views_are_all_written_soon(settings, make_article):
     """With the buffer on (as in production), a burst of concurrent reads is written
     within a second or so, every view of it, and crawlers still don't count."""
@@ -135,17 +135,17 @@ def test_buffered_views_are_all_written_soon(settings, make_article):
     assert views(article) == 69  # nothing held twice
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failed_write_keeps_the_views(settings, make_article, monkeypatch):
-    from articles import counting
+    from articles import view_buffer
 
     settings.VIEW_FLUSH_SECONDS = 3600  # written only when flushed here
     article = make_article(view_count=0)
-    buffer = counting.ViewBuffer()
+    buffer = view_buffer.ViewBuffer()
     for _ in range(3):
         buffer.add(article.pk)
     with monkeypatch.context() as patched:
-        patched.setattr(counting, "_ADD_VIEWS", "UPDATE no_such_table SET x = %s WHERE id = %s")
+        patched.setattr(view_buffer, "ADD_VIEWS", "UPDATE no_such_table SET x = %s WHERE id = %s")
         buffer.flush()
     assert views(article) == 0
     buffer.flush()
