@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from reversion.models import Version
 
 from . import quality
+from .editing.presence import name_of
 from .models import Article, Category, ExpertQuote, KeyPoint, Source
 from .naming import duplicate_title
 
@@ -338,7 +339,7 @@ def _changed_since_export(path, data, existing):
     by = ""
     if latest is not None:
         user = latest.revision.user
-        name = (user.get_full_name() or user.get_username()) if user else "an import"
+        name = name_of(user) if user else "an import"
         when = timezone.localtime(latest.revision.date_created)
         by = f", last by {name} at {when:%Y-%m-%d %H:%M:%S %Z}"
     exported = f"version {data['version']}" if data.get("version") else "a file with no “version”"

@@ -7,7 +7,7 @@ entries, views of entries not held yet are dropped (the oldest are kept), counte
 logged, once per failure streak. A process that stops waits for a write in progress and
 writes what is left, within a deadline (`stop()`, called by gunicorn's worker_exit hook
 in knowledgebase/gunicorn.conf.py and at exit). Only a process killed outright loses
-what it holds. docs: README "View counts".
+what it holds. docs: docs/pages.md "View counts", docs/outages.md.
 """
 
 import logging

@@ -9,6 +9,7 @@ from django.utils import timezone
 from reversion.models import Version
 
 from ..history.diff import diff
+from .presence import name_of
 from .values import cleaned, form_data, normal, put, row_shown, shown, stored_value
 
 SALT = "articles.editing.base"
@@ -140,7 +141,7 @@ def _editor(version):
     user = version.revision.user
     if user is None:
         return version.revision.get_comment() or "a change made outside the admin"
-    return user.get_full_name() or user.get_username()
+    return name_of(user)
 
 
 def _changes_since(article, state):
