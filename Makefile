@@ -11,12 +11,11 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	&& echo $$p && break; done)
 
-# Local serving runs with DEBUG off, like production: a per-checkout secret key (kept in
-# .secret-key, git-ignored) and loopback hosts, unless the environment already sets them.
-SERVE_ENV = DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
-	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost,[::1]}" \
-	KB_SITE_URL="$${KB_SITE_URL:-http://$(HOST):$(PORT)}"
-LOCAL_ENV = $(SERVE_ENV) DJANGO_SECURE_SSL_REDIRECT="$${DJANGO_SECURE_SSL_REDIRECT:-0}"
+# Local runs have DEBUG off, like production, with the checkout's settings wherever the
+# environment sets none (knowledgebase/checkout.py, which manage.py also applies by itself):
+# the per-checkout secret key in .secret-key (git-ignored), loopback hosts, this address
+# as KB_SITE_URL, and plain HTTP (`--https` keeps production's redirect, for `make serve`).
+CHECKOUT = $(BIN)/python -m knowledgebase.checkout --site-url http://$(HOST):$(PORT)
 # Production server: one worker process per core plus one, four threads each (threads
 # overlap the waits on the database; processes use the cores).
 CORES := $(shell nproc 2>/dev/null || echo 2)
@@ -26,7 +25,7 @@ THREADS ?= 4
 # search's working memory) back to the system when freed: without this a worker's memory
 # grows by 20-30 MB after many different searches and stays there.
 MALLOC_ENV = MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
-MANAGE = $(LOCAL_ENV) $(BIN)/python manage.py
+MANAGE = $(CHECKOUT) $(BIN)/python manage.py
 VNU_JAR := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
 .PHONY: help setup run serve test lint format superuser clean chromium lighthouse
@@ -73,15 +72,21 @@ run: setup
 # (preloaded and warmed application, views written when a worker stops).
 serve: setup
 	@echo "Serving (gunicorn, $(WORKERS) workers x $(THREADS) threads) on http://$(HOST):$(PORT)/"
-	$(SERVE_ENV) $(MALLOC_ENV) $(BIN)/gunicorn -c knowledgebase/gunicorn.conf.py \
+	$(MALLOC_ENV) $(CHECKOUT) --https $(BIN)/gunicorn -c knowledgebase/gunicorn.conf.py \
 		knowledgebase.wsgi --bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --threads $(THREADS) --access-logfile - --log-level warning
 
 superuser: setup
 	$(MANAGE) createsuperuser
 
+# The whole suite, in two runs: the tests without a browser in a random order (pytest-randomly;
+# the seed is printed, `pytest -p randomly --randomly-seed=N` repeats an order), then the
+# browser tests in file order. Both run even if the first fails; either failing fails.
 test: $(VENV)/.installed-test chromium $(VNU_JAR)
-	$(BIN)/pytest
+	status=0; \
+	$(BIN)/pytest -m "not browser" -p randomly || status=$$?; \
+	$(BIN)/pytest -m browser -p no:randomly || status=$$?; \
+	exit $$status
 
 # The Nu HTML Checker (needs Java 17+), for the HTML validity tests.
 $(VNU_JAR):

@@ -27,7 +27,7 @@ from .models import (
     SlugRedirect,
     Source,
 )
-from .views import term_context
+from .pages.entry_page import entry_context
 
 
 class KeyPointInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
@@ -245,7 +245,7 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         context = {"article": None}
         if request.method == "POST":
             article, parts = entry_preview.from_form(request.POST, stored)
-            context = term_context(article, parts) | {"preview": True}
+            context = entry_context(article, parts) | {"preview": True}
         response = TemplateResponse(request, "articles/entry_preview.html", context)
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -257,7 +257,7 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
             return JsonResponse({"error": "Not allowed."}, status=403)
         article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
         parts = entry_parts.load(article)
-        context = term_context(article, parts) | {"preview": True}
+        context = entry_context(article, parts) | {"preview": True}
         context["meta"].indexable = False
         response = TemplateResponse(request, "articles/article_detail.html", context)
         response["Cache-Control"] = "private, no-store"

@@ -1,19 +1,19 @@
 """A term page's entry with its category, then what the page shows beside the entry's own
 fields: its key points, expert quotes, sources and public related entries; one query each.
 
-Four prefetches would cost four round trips to the database and four statements for the
-ORM to build, which is most of what making an uncached page costs on PostgreSQL; building
-even the entry's statement costs the ORM more than the database takes to run it. The
-statements are plain SQL that both databases run, made once per process (the parts: a
-UNION ALL of four selects, the same columns in each); values come back as the models' own
-instances, converted as the ORM converts them (models.from_db_value).
+The ORM would take five queries (select_related, then a prefetch per part), and building
+their statements costs it far more than the database takes to run them: measured, the
+entry and its parts take 5-7 times as long that way, and an uncached term page 1.4-1.75
+times (docs/performance.md, "Entry parts: SQL vs ORM"). The statements are plain SQL
+that both databases run, their text made once per process (the parts: a UNION ALL of
+four selects, the same columns in each), their parameters named; values come back as
+the models' own instances, converted as the ORM converts them (models.from_db_value).
 """
 
 from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
-from django.utils import timezone
 
 from .models import (
     Article,
@@ -37,24 +37,31 @@ def _from_row(model, fields, values, **known):
     return model.from_db(connection.alias, names, [read[name] for name in names])
 
 
+def _column(model, name):
+    return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
 @cache
 def _entry_statement():
+    """The statement of published_entry(), its parameters `slug` and published_sql()'s:
+    the text is the same at any time, the time now a parameter."""
     quote = connection.ops.quote_name
     columns = [f"a.{quote(f.column)}" for f in Article._meta.concrete_fields]
     columns += [f"c.{quote(f.column)}" for f in Category._meta.concrete_fields]
     # The slug's unique index finds the row.
     return (
         f"SELECT {', '.join(columns)} FROM {quote(Article._meta.db_table)} a "
-        f"JOIN {quote(Category._meta.db_table)} c ON c.id = a.category_id "
-        f"WHERE a.slug = %s AND {published_sql('a')}"
+        f"JOIN {quote(Category._meta.db_table)} c "
+        f"ON c.{quote(Category._meta.pk.column)} = a.{_column(Article, 'category')} "
+        f"WHERE a.{_column(Article, 'slug')} = %(slug)s AND {published_sql('a').sql}"
     )
 
 
 def published_entry(slug):
     """The public entry at `slug`, with its category; or None."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = {"slug": slug, **published_sql("a").params}
     with connection.cursor() as cursor:
-        cursor.execute(_entry_statement(), [slug, now])
+        cursor.execute(_entry_statement(), params)
         row = cursor.fetchone()
     if row is None:
         return None
@@ -96,11 +103,13 @@ def _column_types():
 
 @cache
 def _statement():
+    """The statement of load(), its parameters `article` (the entry's id) and
+    published_sql()'s."""
     quote = connection.ops.quote_name
-    through = Article.related.through._meta
+    related = Article._meta.get_field("related")
     types = _column_types()
     selects = []
-    for kind, (model, names) in _FIELDS.items():  # RELATED last (see load())
+    for kind, (model, names) in _FIELDS.items():
         columns = [
             f"p.{quote(model._meta.get_field(name).column)}"
             if name is not None
@@ -110,14 +119,17 @@ def _statement():
         if kind == RELATED:
             # Visibility read, not filtered on: no plan can start from the visible entries
             # (as one would, with statistics not yet gathered after a bulk load).
-            visible = published_sql("p")
+            visible = published_sql("p").sql
             source = (
-                f"{quote(through.db_table)} r JOIN {quote(Article._meta.db_table)} p "
-                "ON p.id = r.to_article_id WHERE r.from_article_id = %s"
+                f"{quote(related.m2m_db_table())} r JOIN {quote(Article._meta.db_table)} p "
+                f"ON p.{quote(Article._meta.pk.column)} = r.{quote(related.m2m_reverse_name())} "
+                f"WHERE r.{quote(related.m2m_column_name())} = %(article)s"
             )
         else:
             visible = "1 = 1"
-            source = f"{quote(model._meta.db_table)} p WHERE p.article_id = %s"
+            source = (
+                f"{quote(model._meta.db_table)} p WHERE p.{_column(model, 'article')} = %(article)s"
+            )
         selects.append(f"SELECT {kind}, {visible}, {', '.join(columns)} FROM {source}")
     return " UNION ALL ".join(selects)
 
@@ -136,9 +148,7 @@ def _in_order(part):
 
 def load(article):
     """The parts of `article` (saved) as its public page shows them."""
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    # An id for each select; the last (related entries) first compares publication times.
-    params = [article.pk] * (len(_FIELDS) - 1) + [now, article.pk]
+    params = {"article": article.pk, **published_sql("p").params}
     rows = {kind: [] for kind in _FIELDS}
     with connection.cursor() as cursor:
         cursor.execute(_statement(), params)

@@ -1,6 +1,6 @@
 """The entry as the admin's change form would make it, from the form's unsaved values, for
-its preview: an unsaved Article and its EntryParts, which term_context() and the page's
-own templates then turn into the page readers would see.
+its preview: an unsaved Article and its EntryParts, which entry_context()
+(pages/entry_page.py) and the page's own templates then turn into the page readers would see.
 
 Values are read leniently (a preview is asked for while the editor is typing): a value
 the form would refuse is left out or replaced by the saved one, never an error. The same

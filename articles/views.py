@@ -1,4 +1,9 @@
-"""Reader pages: home, the A–Z index, category pages, term pages, search results and help."""
+"""Reader pages: home, the A–Z index, category pages, entry pages, search results and help.
+
+Each returns a Page (delivery/pages.py: what the page depends on and how to make it), or a
+response of its own (a redirect, 404 or 410); urls.py routes them with `reader_page`, which
+serves the Page the one way every reader page is served.
+"""
 
 import re
 
@@ -19,25 +24,20 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import (
-    conditional,
-    entry_parts,
-    feedback,
-    language,
-    linking,
-    metadata,
-    page_cache,
-    reading,
-)
-from .counting import is_reader_view, record_view
+from . import entry_parts, feedback, language, linking, metadata
+from .delivery import conditional
+from .delivery.conditional import LIST_MAX_AGE
+from .delivery.pages import Page
 from .index import LETTERS, group_by_letter, in_index_order
 from .models import Article, Category, RemovedArticle
+from .pages.entry_page import entry_context
 from .search import popular, search, suggest
 
 HOME_LIST_SIZE = 8
 INDEX_ONE_PAGE = 2000  # entries listed on one A–Z page; beyond, a page per letter
 INDEX_PAGE_SIZE = 500
 SEARCH_PAGE_SIZE = 20
+SUGGESTIONS_MAX_AGE = 60
 
 
 def _categories_with_counts():
@@ -47,31 +47,28 @@ def _categories_with_counts():
 
 @require_safe
 def home(request):
-    # Cached under the glossary's version; "most viewed" may lag a minute (the cache's
-    # lifetime). No ETag: the lists of most viewed change with every read.
-    version = conditional.for_list()
-    if cached := page_cache.get(request, version):
-        return conditional.finish(request, cached, max_age=conditional.LIST_MAX_AGE)
     published = Article.objects.published().select_related("category")
+    most_viewed = list(published.order_by("-view_count", "title")[:HOME_LIST_SIZE])
     context = {
         "categories": _categories_with_counts(),
-        "most_viewed": published.order_by("-view_count", "title")[:HOME_LIST_SIZE],
+        "most_viewed": most_viewed,
         "recently_updated": published.order_by("-updated_at", "title")[:HOME_LIST_SIZE],
         "meta": metadata.for_home(),
     }
-    response = page_cache.put(request, version, render(request, "articles/home.html", context))
-    return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
+    # The list of most viewed changes with reads, not saves: its order is part of the
+    # page's validators (the counts shown may lag, as on every page).
+    validators = conditional.for_list().plus(*(entry.pk for entry in most_viewed))
+    return Page(validators, lambda: render(request, "articles/home.html", context), LIST_MAX_AGE)
 
 
 @require_safe
-def term_index(request):
+def entry_index(request):
     """Every public entry by letter: on one page while the glossary is small, then one
     page per letter (paginated), so that a page never lists the whole of a large glossary."""
-    validators = conditional.for_list()
-    if not_modified := conditional.not_modified(request, validators):
-        return conditional.finish(request, not_modified, validators)
-    if cached := page_cache.get(request, validators):
-        return conditional.finish(request, cached, validators, max_age=conditional.LIST_MAX_AGE)
+    return Page(conditional.for_list(), lambda: _render_index(request), LIST_MAX_AGE)
+
+
+def _render_index(request):
     published = Article.objects.published()
     counts = dict(published.values_list("initial").annotate(n=Count("pk")).order_by())
     total = sum(counts.values())
@@ -81,7 +78,7 @@ def term_index(request):
         context["groups"] = group_by_letter(entries)
         path = reverse("articles:index")
     elif (letter := request.GET.get("letter", "").upper()) not in LETTERS:
-        path = reverse("articles:index")  # the letters, with how many terms each has
+        path = reverse("articles:index")  # the letters, with how many entries each has
     else:
         entries = in_index_order(published.filter(initial=letter).only("title", "slug"))
         try:
@@ -92,9 +89,7 @@ def term_index(request):
         query = {"letter": letter} | ({"page": page.number} if page.number > 1 else {})
         path = f"{reverse('articles:index')}?{urlencode(query)}"
     context["meta"] = metadata.for_index(total, path)
-    response = render(request, "articles/article_index.html", context)
-    page_cache.put(request, validators, response)
-    return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
+    return render(request, "articles/article_index.html", context)
 
 
 @require_safe
@@ -102,74 +97,46 @@ def category_detail(request, slug):
     # (Another spelling, /categories/Care/, 404s here and LowercasePathMiddleware
     # redirects it.)
     category = get_object_or_404(Category, slug=slug)
-    validators = conditional.for_list(category)
-    if not_modified := conditional.not_modified(request, validators):
-        return conditional.finish(request, not_modified, validators)
-    if cached := page_cache.get(request, validators):
-        return conditional.finish(request, cached, validators, max_age=conditional.LIST_MAX_AGE)
-    articles = Article.objects.published().filter(category=category)
     context = {
         "category": category,
-        "articles": articles.only("title", "slug", "definition"),
+        "articles": Article.objects.published()
+        .filter(category=category)
+        .only("title", "slug", "definition"),
         "meta": metadata.for_category(category),
     }
-    response = page_cache.put(
-        request, validators, render(request, "articles/category_detail.html", context)
+    return Page(
+        conditional.for_list(category),
+        lambda: render(request, "articles/category_detail.html", context),
+        LIST_MAX_AGE,
     )
-    return conditional.finish(request, response, validators, max_age=conditional.LIST_MAX_AGE)
 
 
 @require_safe
-def article_detail(request, slug):
-    article = entry_parts.published_entry(slug)
-    if article is None:
+def entry_detail(request, slug):
+    entry = entry_parts.published_entry(slug)
+    if entry is None:
         return _moved_or_gone(request, slug)
-    if is_reader_view(request):
-        record_view(article)  # a revalidated (304) or cached read is a read too
-    parts = entry_parts.load(article)
-    answered = article.pk in feedback.answered(request)
+    parts = entry_parts.load(entry)
+    answered = entry.pk in feedback.answered(request)
     # Cross-links change with other entries (the names' version), and the feedback form
-    # with the reader's answer: both are part of the page's validators.
-    names = linking.names_version()
-    validators = conditional.for_article(article, parts.related, names, answered)
-    if not_modified := conditional.not_modified(request, validators):
-        return conditional.finish(request, not_modified, validators)
-    if cached := page_cache.get(request, validators):
-        cached.counted_article_id = article.pk  # a shared copy's reads count (middleware.py)
-        return conditional.finish(request, cached, validators)
-    context = term_context(article, parts) | {
-        "answered": answered,
-        "said": language.said_on(article, request.GET.get("said", "")),
-        "thanked": request.GET.get("feedback") == "thanks",
-    }
-    response = page_cache.put(
-        request, validators, render(request, "articles/article_detail.html", context)
-    )
-    response.counted_article_id = article.pk
-    return conditional.finish(request, response, validators)
+    # with the reader's answer: both are part of the page's validators. Revalidated on
+    # every read (max_age 0), so that each read reaches the server and is counted.
+    validators = conditional.for_article(entry, parts.related, linking.names_version(), answered)
 
+    def make():
+        context = entry_context(entry, parts) | {
+            "answered": answered,
+            "said": language.said_on(entry, request.GET.get("said", "")),
+            "thanked": request.GET.get("feedback") == "thanks",
+        }
+        return render(request, "articles/article_detail.html", context)
 
-def term_context(article, parts):
-    """What the term page template needs about an entry and its parts
-    (entry_parts.load()); also the admin's preview."""
-    key_points = [point.text for point in parts.key_points]
-    definition_html, body_html = linking.link_entry(article)
-    return {
-        "article": article,
-        "parts": parts,
-        "meta": metadata.for_article(article),
-        "definition_html": definition_html,
-        "body_html": body_html,
-        "contents": reading.table_of_contents(article.body_html),
-        "reading_minutes": reading.reading_minutes(
-            article.definition, article.tldr, *key_points, article.body_html
-        ),
-    }
+    return Page(validators, make, counted_entry=entry.pk)
 
 
 @csrf_exempt  # no token in the form: feedback.from_this_site() refuses forged answers
 @require_POST
-def article_feedback(request, slug):
+def entry_feedback(request, slug):
     """The "Was this helpful?" form: count, then back to the entry."""
     if not feedback.from_this_site(request):
         raise PermissionDenied("Answers are only accepted from this site's pages.")
@@ -197,26 +164,26 @@ def help_page(request):
         for line in settings.CRISIS_LINES
     ]
     context = {"lines": lines, "meta": metadata.for_help()}
-    response = render(request, "articles/help.html", context)
-    return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
+    validators = conditional.Validators.of("help", lines, last_modified=None)
+    return Page(validators, lambda: render(request, "articles/help.html", context), LIST_MAX_AGE)
 
 
 @require_safe
-def article_preview(request, slug):
+def entry_link_preview(request, slug):
     """A public entry's title and definition, for the previews of links to it."""
-    article = (
-        Article.objects.published().filter(slug=slug).only("title", "slug", "definition").first()
+    entry = (
+        Article.objects.published()
+        .filter(slug=slug)
+        .only("title", "slug", "definition", "updated_at")
+        .first()
     )
-    if article is None:
+    if entry is None:
         raise Http404("No such entry.")
-    response = JsonResponse(
-        {
-            "title": article.title,
-            "definition": article.definition,
-            "url": article.get_absolute_url(),
-        }
+    data = {"title": entry.title, "definition": entry.definition, "url": entry.get_absolute_url()}
+    validators = conditional.Validators.of(
+        "preview", entry.pk, entry.updated_at, last_modified=entry.updated_at
     )
-    return conditional.finish(request, response, max_age=conditional.LIST_MAX_AGE)
+    return Page(validators, lambda: JsonResponse(data), LIST_MAX_AGE)
 
 
 def _moved(request, path):
@@ -251,9 +218,10 @@ def _moved_or_gone(request, slug):
 @require_safe
 def search_results(request):
     # Results change with any entry's content, like the lists.
-    version = conditional.for_list()
-    if cached := page_cache.get(request, version):
-        return cached
+    return Page(conditional.for_list(), lambda: _render_search(request), LIST_MAX_AGE)
+
+
+def _render_search(request):
     results = search(request.GET.get("q", ""))
     preferred = language.preferred_for(results.query)
     if preferred is not None:  # the preferred entry first, with its note
@@ -278,14 +246,15 @@ def search_results(request):
         "meta": metadata.for_search(results.query, page),
         "preferred": preferred,
     }
-    return page_cache.put(
-        request, version, render(request, "articles/search_results.html", context)
-    )
+    return render(request, "articles/search_results.html", context)
 
 
 @require_safe
 def search_suggestions(request):
-    query, results = suggest(request.GET.get("q", ""))
-    response = JsonResponse({"query": query, "results": results})
-    response["Cache-Control"] = "public, max-age=60"
-    return response
+    """Entries whose names start like the query, for the search box's list."""
+
+    def make():
+        query, results = suggest(request.GET.get("q", ""))
+        return JsonResponse({"query": query, "results": results})
+
+    return Page(conditional.for_list(), make, max_age=SUGGESTIONS_MAX_AGE)

@@ -157,34 +157,36 @@ def django_snippet(env, code, wait=True):
 
 
 class Server:
-    """gunicorn with the site's configuration file, its log kept in a file."""
+    """gunicorn with the site's configuration file, its log kept in a file. `root`: the
+    tree it runs from (its code and configuration file; this checkout's gunicorn)."""
 
-    def __init__(self, env, log_path, workers=3, threads=4, config=True, extra=()):
-        self.env, self.log_path = env, log_path
+    def __init__(self, env, log_path, workers=3, threads=4, config=True, extra=(),
+                 port=SERVER_PORT, root=ROOT):  # fmt: skip
+        self.env, self.log_path, self.port, self.root = env, log_path, port, root
         self.args = [str(ROOT / ".venv/bin/gunicorn")]
         if config:
             self.args += ["-c", CONFIG]
-        self.args += ["knowledgebase.wsgi", "--bind", f"127.0.0.1:{SERVER_PORT}",
+        self.args += ["knowledgebase.wsgi", "--bind", f"127.0.0.1:{port}",
                       "--workers", str(workers), "--threads", str(threads),
                       "--log-level", "warning", *extra]  # fmt: skip
         self.process = None
 
     def start(self):
         try:
-            socket.create_connection(("127.0.0.1", SERVER_PORT), timeout=1).close()
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
         except OSError:
             pass
         else:
-            raise RuntimeError(f"port {SERVER_PORT} is in use: a server left from another run?")
+            raise RuntimeError(f"port {self.port} is in use: a server left from another run?")
         self.log = open(self.log_path, "w")  # noqa: SIM115 (closed in stop())
-        self.process = subprocess.Popen(self.args, cwd=ROOT, env=self.env, stdout=self.log,
+        self.process = subprocess.Popen(self.args, cwd=self.root, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT)  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: see {self.log_path}")
             try:
-                status = http_get("/healthz", timeout=2)[0]
+                status = http_get("/healthz", timeout=2, port=self.port)[0]
                 if status in (200, 503):
                     return self
             except OSError:
@@ -265,8 +267,8 @@ def _signal_and_wait(pid, timeout):
         os.kill(pid, signal.SIGKILL)
 
 
-def http_get(path, timeout=10, headers=None):
-    connection = http.client.HTTPConnection("127.0.0.1", SERVER_PORT, timeout=timeout)
+def http_get(path, timeout=10, headers=None, port=SERVER_PORT):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         connection.request("GET", path, headers={"User-Agent": USER_AGENT, **(headers or {})})
         response = connection.getresponse()

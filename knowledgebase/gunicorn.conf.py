@@ -8,7 +8,7 @@
   started with USR2 (a new master with the new code, whose workers serve beside the
   old ones), then TERM to the old master.
 - A worker told to stop (TERM, or a reload) writes the views it holds before it exits
-  (articles/view_buffer.py), waiting for a write in progress: all of that within the
+  (articles/delivery/view_buffer.py), waiting for a write in progress: all of that within the
   graceful timeout, counted from the signal.
 """
 
@@ -60,7 +60,7 @@ def _noting_the_time(worker, handler):
 
 
 def worker_exit(server, worker):
-    counting = sys.modules.get("articles.counting")
+    counting = sys.modules.get("articles.delivery.counting")
     if counting is None:  # the application never loaded in this worker
         return
     told = getattr(worker, "told_to_stop_at", time.monotonic())

@@ -1,8 +1,10 @@
 """Settings for the knowledge base, read from the environment.
 
 DEBUG is off unless DJANGO_DEBUG=1. With DEBUG off the site refuses to start without
-DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS: there is no insecure fallback in production.
-`make run` supplies local values for both (see the Makefile and README).
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and KB_SITE_URL: there is no insecure fallback in
+production. Each missing or malformed value raises ImproperlyConfigured with a one-line
+message (wsgi.py and manage.py print it, without a traceback). In a checkout, manage.py,
+`make run` and `make serve` fill in local values (knowledgebase/checkout.py).
 """
 
 import json
@@ -42,9 +44,20 @@ def env_list(name):
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
 
+def env_json(name):
+    """A JSON value from the environment, or None when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not valid JSON ({error})") from None
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -98,13 +111,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "articles.middleware.PermissionsPolicyMiddleware",
+    "knowledgebase.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "articles.middleware.LowercasePathMiddleware",
+    "knowledgebase.middleware.LowercasePathMiddleware",
     # New readers' pages from the cache, before sessions and authentication.
-    "articles.middleware.SharedPageMiddleware",
+    "articles.delivery.middleware.SharedPageMiddleware",
     # A view that can't use the database: the page's kept copy, or a calm 503.
-    "articles.middleware.DatabaseOutageMiddleware",
+    "articles.delivery.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -142,13 +155,16 @@ TEMPLATES = [
 WSGI_APPLICATION = "knowledgebase.wsgi.application"
 
 # SQLite by default (a file, no server); DATABASE_URL=postgres://... switches engines.
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.config(
+            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    }
+except ValueError as error:  # the address itself is left out: it may hold a password
+    raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {error}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters sent apart from the statement, and a statement run five times on a
     # connection prepared: PostgreSQL then plans it once, not each time (planning the
@@ -183,7 +199,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-# Views are added up in memory and written this often (articles/counting.py); 0 writes
+# Views are added up in memory and written this often (articles/delivery/counting.py); 0 writes
 # each view at once.
 VIEW_FLUSH_SECONDS = env_number("KB_VIEW_FLUSH_SECONDS", 1.0, float)
 # While views can't be written, each process holds those of at most this many different
@@ -191,7 +207,7 @@ VIEW_FLUSH_SECONDS = env_number("KB_VIEW_FLUSH_SECONDS", 1.0, float)
 VIEW_BUFFER_MAX = env_number("KB_VIEW_BUFFER_MAX", 10000)
 
 # Caches: Redis when REDIS_URL is set (shared by every app server), else this process's
-# memory. "pages" holds rendered pages (articles/page_cache.py); in memory it keeps at
+# memory. "pages" holds rendered pages (articles/delivery/page_cache.py); in memory it keeps at
 # most 200 (about 7 MB per process), so that a large glossary's pages don't fill the
 # server's memory. "default" holds the rest (feedback memory, throttles).
 # Redis is an accelerator (knowledgebase/cache.py): a command waits KB_REDIS_TIMEOUT
@@ -228,7 +244,7 @@ else:
         },
     }
 # While the database can't be read, readers are served the copy of a page made up to this
-# many seconds ago (articles/outage.py): copies of addresses without a query string are
+# many seconds ago (articles/delivery/outage.py): copies of addresses without a query string are
 # kept this long (searches and tagged addresses, unbounded in number, 50 seconds).
 STALE_PAGE_SECONDS = env_number("KB_STALE_PAGE_SECONDS", 600)
 
@@ -276,7 +292,7 @@ SECURITY_CONTACT = os.environ.get(
 # "Need help now?": the crisis lines on /help/ (US defaults). Operators elsewhere replace
 # them with KB_CRISIS_LINES, a JSON list of objects with "name", "description" and any of
 # "call", "text" (numbers as dialled) and "url".
-CRISIS_LINES = json.loads(os.environ.get("KB_CRISIS_LINES", "null")) or [
+CRISIS_LINES = env_json("KB_CRISIS_LINES") or [
     {
         "name": "988 Suicide & Crisis Lifeline",
         "description": "Call or text 988 to talk with a trained crisis counselor, "

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from articles import crawlers, health
 from articles.feeds import RecentEntriesFeed
 from articles.sitemaps import sitemap_section, sitemap_xml
+from knowledgebase import crawlers, health
 
 admin.site.site_header = "Glossary administration"
 admin.site.site_title = "Glossary admin"

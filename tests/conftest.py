@@ -3,13 +3,15 @@ import os
 import shutil
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
 from django.core.management import call_command
 from django.utils import timezone
+from pytest_django.fixtures import validate_django_db
 
-from articles import outage, page_cache
+from articles.delivery import outage, page_cache
 from articles.models import (
     Article,
     Category,
@@ -17,9 +19,69 @@ from articles.models import (
     GlossaryState,
     KeyPoint,
     RemovedArticle,
+    SearchTypoKey,
 )
 
 _counter = itertools.count(1)
+
+
+# Transactional tests (django_db(transaction=True), transactional_db, live_server) commit
+# their data, and the database is flushed after each. Without serialized_rollback the
+# flush runs post_migrate again: content types and permissions come back with new ids and
+# the migrations' rows (the Editors group) don't come back at all, so the next test that
+# restores the database fails on duplicate content types, and others miss the group. With
+# it, each starts from the database the migrations made (restored) and leaves it empty,
+# which only tests that restore it or use no database follow: pytest-django runs the `db`
+# tests first, then the transactional ones, then the rest, and pytest-randomly shuffles
+# the order within each group.
+def _flushes_the_database(item):
+    marker = item.get_closest_marker("django_db")
+    transaction, reset_sequences = validate_django_db(marker)[:2] if marker else (False, False)
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return transaction or reset_sequences or bool({"transactional_db", "live_server"} & fixtures)
+
+
+def _restores_the_database(item):
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and validate_django_db(marker)[3]) or (
+        "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    careless = [
+        i.nodeid for i in items if _flushes_the_database(i) and not _restores_the_database(i)
+    ]
+    if careless:
+        raise pytest.UsageError(
+            "transactional tests must restore the database, with "
+            "django_db(transaction=True, serialized_rollback=True) (see tests/conftest.py): "
+            + ", ".join(careless)
+        )
+
+
+def _shuffled_with_seed(config):
+    """The seed of this run's order, when pytest-randomly shuffles it, else None."""
+    if config.pluginmanager.hasplugin("randomly") and config.getoption("randomly_reorganize"):
+        return config.getoption("randomly_seed")
+    return None
+
+
+def pytest_report_collectionfinish(config):
+    # pytest-randomly names its seed in the header, which -q leaves out.
+    seed = _shuffled_with_seed(config)
+    if seed is not None and config.option.verbose < 0:
+        return f"Tests in random order: repeat it with -p randomly --randomly-seed={seed}"
+    return []
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    seed = _shuffled_with_seed(config)
+    if seed is not None and exitstatus == pytest.ExitCode.TESTS_FAILED:
+        terminalreporter.write_line(
+            f"Tests ran in random order: repeat it with -p randomly --randomly-seed={seed}"
+        )
+
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -113,15 +175,33 @@ def human(client):
     return client
 
 
+def _content_row_counts():
+    return {
+        model._meta.label: model._base_manager.count()
+        for model in apps.get_app_config("articles").get_models()
+    }
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo glossary, loaded once for the tests of a module (which must not change it)."""
+    """The demo glossary, loaded once for the tests of a module (which must not change it).
+    It is committed, so it is removed afterwards, every row of it: the tests of other
+    modules, in whatever order they come, find the database as it was."""
     with django_db_blocker.unblock():
+        # Content types as they are now (a transactional test may have flushed them).
+        ContentType.objects.clear_cache()
+        before = _content_row_counts()
         call_command("load_demo_content", verbosity=0)
         yield
         Article.objects.all().delete()
         Category.objects.all().delete()
         RemovedArticle.objects.all().delete()
+        # What loading made beside the content: the glossary's state row and the spelling
+        # vocabulary (kept when entries go, so it would suggest demo words to later tests).
+        GlossaryState.objects.all().delete()
+        SearchTypoKey.objects.all().delete()
+        left = {k: n for k, n in _content_row_counts().items() if n != before[k]}
+        assert not left, f"the demo content left rows behind: {left}"
 
 
 @pytest.fixture(autouse=True)

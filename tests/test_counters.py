@@ -17,7 +17,7 @@ from django.db.models.signals import pre_save
 from django.test import Client
 from reversion.models import Version
 
-from articles import counting
+from articles.delivery import counting
 from articles.models import Article
 from tests.forms import article_form_data
 

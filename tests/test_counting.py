@@ -112,7 +112,7 @@ def test_concurrent_views_lose_nothing(make_article):
 def test_buffered_views_are_all_written_soon(settings, make_article):
     """With the buffer on (as in production), a burst of concurrent reads is written
     within a second or so, every view of it, and crawlers still don't count."""
-    from articles import counting
+    from articles.delivery import counting
 
     settings.VIEW_FLUSH_SECONDS = 0.2
     article = make_article(view_count=5)
@@ -137,7 +137,7 @@ def test_buffered_views_are_all_written_soon(settings, make_article):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_failed_write_keeps_the_views(settings, make_article, monkeypatch):
-    from articles import view_buffer
+    from articles.delivery import view_buffer
 
     settings.VIEW_FLUSH_SECONDS = 3600  # written only when flushed here
     article = make_article(view_count=0)

@@ -13,7 +13,8 @@ import sqlite3
 import pytest
 from django.db import OperationalError, connection
 
-from articles import counting, health
+from articles.delivery import counting
+from knowledgebase import health
 
 
 def report(response):

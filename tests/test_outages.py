@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.db import OperationalError, connection, connections
 
-from articles import outage
+from articles.delivery import outage
 from tests.conftest import HUMAN_UA
 from tests.loopback_faults import TcpProxy
 
@@ -148,9 +148,9 @@ def test_the_outage_is_logged_once_when_it_begins_and_once_when_it_ends(
     assert client.get("/terms/relapse/").status_code == 200
     lines = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
     assert len(lines) == 2, lines
-    assert lines[0][:2] == ("articles.outage", "ERROR")
+    assert lines[0][:2] == ("articles.delivery.outage", "ERROR")
     assert "The database can't be used (OperationalError: connection to server" in lines[0][2]
-    assert lines[1][:2] == ("articles.outage", "WARNING")
+    assert lines[1][:2] == ("articles.delivery.outage", "WARNING")
     assert "The database is back after" in lines[1][2]
     assert not any(r.exc_info for r in caplog.records)
 
@@ -235,7 +235,7 @@ def test_postgresql_cut_off_readers_get_kept_copies_then_fresh_pages(
     records = [
         r for r in caplog.records if r.levelno >= logging.WARNING and r.name != "django.server"
     ]
-    assert [r.name for r in records] == ["articles.outage", "articles.outage"], [
+    assert [r.name for r in records] == ["articles.delivery.outage", "articles.delivery.outage"], [
         r.getMessage() for r in records
     ]
     assert not any(r.exc_info for r in records)

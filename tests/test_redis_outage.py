@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import caches
 from django.db import OperationalError, connection, connections
 
-from articles import page_cache
+from articles.delivery import page_cache
 from knowledgebase import cache as redis_cache
 from tests.loopback_faults import PrivateRedis, Silent, free_port
 

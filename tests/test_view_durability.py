@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from articles import view_buffer
+from articles.delivery import view_buffer
 from articles.models import Article
 from tests.conftest import HUMAN_UA
 
@@ -88,7 +88,10 @@ def test_stop_gives_up_at_its_deadline_and_says_what_is_lost(settings, make_arti
     buffer = view_buffer.ViewBuffer()
     for _ in range(4):
         buffer.add(article.pk)
-    with lock_held(article), caplog.at_level(logging.WARNING, logger="articles.view_buffer"):
+    with (
+        lock_held(article),
+        caplog.at_level(logging.WARNING, logger="articles.delivery.view_buffer"),
+    ):
         began = time.monotonic()
         assert buffer.stop(0.6) is False
         assert time.monotonic() - began < 3
@@ -102,7 +105,7 @@ def test_buffer_is_bounded_keeping_the_oldest_and_counting_the_rest(settings, ma
     settings.VIEW_BUFFER_MAX = 2
     first, second, third = (make_article(view_count=0) for _ in range(3))
     buffer = view_buffer.ViewBuffer()
-    with caplog.at_level(logging.WARNING, logger="articles.view_buffer"):
+    with caplog.at_level(logging.WARNING, logger="articles.delivery.view_buffer"):
         for article in (first, second, third, first, third, third):
             buffer.add(article.pk)
         health = buffer.health()
@@ -151,7 +154,7 @@ def test_failed_writes_are_logged_once_and_reported(settings, make_article, monk
 
 
 def test_health_details_report_the_views_waiting(settings, make_article, monkeypatch, client):
-    from articles import counting
+    from articles.delivery import counting
 
     settings.VIEW_FLUSH_SECONDS = 3600
     monkeypatch.setattr(counting, "buffer", view_buffer.ViewBuffer())

@@ -3,7 +3,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from articles import page_cache
+from articles.delivery import page_cache
 from articles.models import Article
 
 
@@ -55,12 +55,12 @@ def test_term_page_shows_a_real_date_and_humanized_views(human, entry):
     today = timezone.now()
     expected = f"{today:%B} {today.day}, {today.year}"
     assert re.search(rf"Last updated: <time datetime=\"[^\"]+\">{expected}</time>", html)
-    # 1,233 stored, plus this view.
-    assert "· 1,234 views" in html
+    # As stored when the page was made (this read is counted after it, in memory).
+    assert "· 1,233 views" in html
 
 
 def test_single_view_is_singular(human, make_article):
-    make_article(slug="fresh")
+    make_article(slug="fresh", view_count=1)
     assert "· 1 view<" in human.get("/terms/fresh/").content.decode()
 
 
@@ -69,8 +69,8 @@ def test_page_is_utf8_and_icons_arrive_intact(human, entry):
     assert response["Content-Type"] == "text/html; charset=utf-8"
     html = response.content.decode("utf-8")
     assert '<meta charset="utf-8">' in html
-    for icon in ("📋", "💬", "✓", "—", "“"):
-        assert icon in html
+    for character in ("✓", "—", "“", "·"):  # (section icons are drawn by the stylesheet)
+        assert character in html
     for mojibake in ("đź", "âś", "â€"):
         assert mojibake not in html
 

@@ -4,9 +4,7 @@ Called from signals (articles/signals.py) inside the same transaction as the cha
 caused it, so content and index commit (or roll back) together, fixtures included.
 """
 
-import html
 import itertools
-import re
 
 from django.db import connection, connections, transaction
 
@@ -18,12 +16,11 @@ from articles.models import (
     SearchTypoKey,
 )
 
+from .blocks import body_text, summary_text
 from .engines import current_engine
 from .text import normalize, sound_fold, typo_keys
 
 _CONTROL = dict.fromkeys(range(32), " ")
-# body_html is our own sanitised output (rendering.py), so a regex strips its tags safely.
-_TAG = re.compile(r"<[^>]*>")
 
 
 def _plain(text):
@@ -40,9 +37,10 @@ def document_fields(article, key_points_text):
     return {
         "title": _plain(article.title),
         "aliases": _plain("\n".join(article.alias_list)),
-        "summary": _plain(f"{article.definition}\n{article.tldr}"),
+        # A line per block (blocks.py), for search excerpts that keep to one block.
+        "summary": summary_text(article.definition, article.tldr),
         "key_points": key_points_text,
-        "body": _plain(html.unescape(_TAG.sub(" ", article.body_html))),
+        "body": body_text(article.body_html),
     }
 
 

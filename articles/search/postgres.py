@@ -12,6 +12,8 @@ from django.db.models import F, Func, Value
 
 from articles.models import SearchDocument, published_sql
 
+from .tables import ARTICLES, CATEGORIES, DOCUMENTS, NAMES, TYPO_KEYS
+
 CONFIG = "english"
 
 
@@ -33,7 +35,7 @@ ALL_PARTS = (*HEAD_PARTS, ("key_points", "C"), ("body", "D"))
 # (ranking on the whole vector reads each large tsvector).
 RANK_ALL = 500
 # The GIN indexes the search reads (created by migrations 0005 and 0006).
-GIN_TABLES = ("articles_searchdocument", "articles_searchname")
+GIN_TABLES = (DOCUMENTS, NAMES)
 
 
 @contextmanager
@@ -72,16 +74,14 @@ def bulk_writes():
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         # Emptied at once, leaving no dead rows for the index builds to read past.
-        cursor.execute(
-            "TRUNCATE articles_searchtypokey, articles_searchname, articles_searchdocument"
-        )
+        cursor.execute(f"TRUNCATE {TYPO_KEYS}, {NAMES}, {DOCUMENTS}")
         yield
         # Room to sort in memory: a GIN index over 100,000 entries builds in one pass.
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for _, definition in indexes:
             cursor.execute(definition)
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("ANALYZE articles_searchdocument, articles_searchname")
+        cursor.execute(f"ANALYZE {DOCUMENTS}, {NAMES}")
 
 
 DOCUMENT_COLUMNS = ("article_id", "title", "aliases", "summary", "key_points", "body")
@@ -104,14 +104,14 @@ def insert_documents(documents):
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS kb_staging_documents "
-            "(LIKE articles_searchdocument INCLUDING DEFAULTS) ON COMMIT DROP"
+            f"(LIKE {DOCUMENTS} INCLUDING DEFAULTS) ON COMMIT DROP"
         )
         with cursor.cursor.copy(f"COPY kb_staging_documents ({columns}) FROM STDIN") as copy:
             for document in documents:
                 copy.write_row([document[column] for column in DOCUMENT_COLUMNS])
         rest = _sql_vector(ALL_PARTS[len(HEAD_PARTS) :])
         cursor.execute(
-            f"INSERT INTO articles_searchdocument ({columns}, head_vector, search_vector) "
+            f"INSERT INTO {DOCUMENTS} ({columns}, head_vector, search_vector) "
             f"SELECT {columns}, head.v, head.v || {rest} FROM kb_staging_documents, "
             f"LATERAL (SELECT {_sql_vector(HEAD_PARTS)} AS v) AS head"
         )
@@ -122,7 +122,7 @@ def insert_names(rows):
     """Add (article_id, name, normalized, is_title) rows with COPY."""
     columns = "article_id, name, normalized, is_title"
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY articles_searchname ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {NAMES} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
@@ -130,7 +130,7 @@ def insert_names(rows):
 def copy_typo_keys(pairs):
     """Fill the (emptied) spelling table with COPY, the fastest way into PostgreSQL."""
     with connection.cursor() as cursor:
-        with cursor.cursor.copy("COPY articles_searchtypokey (key, word) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {TYPO_KEYS} (key, word) FROM STDIN") as copy:
             for pair in pairs:
                 copy.write_row(pair)
 
@@ -166,9 +166,9 @@ def tsquery(words, *, any_word=False, prefix_last=False, weights=""):
 def _count_up_to(query, cap):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM articles_searchdocument "
-            "WHERE search_vector @@ to_tsquery(%s, %s) LIMIT %s) AS m",
-            [CONFIG, query, cap],
+            f"SELECT count(*) FROM (SELECT 1 FROM {DOCUMENTS} "
+            "WHERE search_vector @@ to_tsquery(%(config)s, %(query)s) LIMIT %(cap)s) AS m",
+            {"config": CONFIG, "query": query, "cap": cap},
         )
         return cursor.fetchone()[0]
 
@@ -179,9 +179,9 @@ def _estimated_matches(query):
     a word found in nearly every entry would read its whole posting list."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM articles_searchdocument "
-            "WHERE search_vector @@ to_tsquery(%s, %s)",
-            [CONFIG, query],
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {DOCUMENTS} "
+            "WHERE search_vector @@ to_tsquery(%(config)s, %(query)s)",
+            {"config": CONFIG, "query": query},
         )
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
@@ -192,11 +192,11 @@ def rank(words, *, any_word, prefix_last, now, limit):
     """(id, tier) best first, with the tiers of sqlite.rank(), read from the small head
     vector; above RANK_ALL matches, tier 4 lists the newest matches unscored."""
     query = tsquery(words, any_word=any_word, prefix_last=prefix_last)
-    tiers = [
-        tsquery(words, prefix_last=prefix_last, weights="A"),
-        tsquery(words, prefix_last=prefix_last, weights="A", any_word=True),
-        tsquery(words, prefix_last=prefix_last, weights="AB"),
-    ]
+    tiers = {
+        "tier_1": tsquery(words, prefix_last=prefix_last, weights="A"),
+        "tier_2": tsquery(words, prefix_last=prefix_last, weights="A", any_word=True),
+        "tier_3": tsquery(words, prefix_last=prefix_last, weights="AB"),
+    }
     estimate = _estimated_matches(query)
     # Words missing from the statistics' list of common words are rare (the list holds
     # every word in more than about 0.1% of entries): a small estimate needs no count.
@@ -209,25 +209,26 @@ def rank(words, *, any_word, prefix_last, now, limit):
     # Scoring on the whole vector reads each large tsvector: for many matches, score on
     # the head vector (the tiers being ranked are title/alias/definition matches anyway).
     scored = "d.head_vector" if many else "d.search_vector"
-    visible = published_sql("a")
+    visible = published_sql("a", now)
     sql = f"""
         SELECT top.id, top.tier FROM (
             SELECT d.article_id AS id,
                    CASE WHEN d.head_vector @@ t1.q THEN 1 WHEN d.head_vector @@ t2.q THEN 2
                         WHEN d.head_vector @@ t3.q THEN 3 ELSE 4 END AS tier,
                    ts_rank({scored}, q.q) AS score
-            FROM articles_searchdocument d, to_tsquery(%s, %s) AS q(q),
-                 to_tsquery(%s, %s) AS t1(q), to_tsquery(%s, %s) AS t2(q),
-                 to_tsquery(%s, %s) AS t3(q)
+            FROM {DOCUMENTS} d, to_tsquery(%(config)s, %(query)s) AS q(q),
+                 to_tsquery(%(config)s, %(tier_1)s) AS t1(q),
+                 to_tsquery(%(config)s, %(tier_2)s) AS t2(q),
+                 to_tsquery(%(config)s, %(tier_3)s) AS t3(q)
             WHERE {matching} {candidates}
             ORDER BY tier, score DESC, id
-            LIMIT %s
+            LIMIT %(limit)s
         ) AS top
-        JOIN articles_article a ON a.id = top.id
-        WHERE {visible}
+        JOIN {ARTICLES} a ON a.id = top.id
+        WHERE {visible.sql}
         ORDER BY top.tier, top.score DESC, top.id
     """
-    params = [CONFIG, query, CONFIG, tiers[0], CONFIG, tiers[1], CONFIG, tiers[2], limit, now]
+    params = {"config": CONFIG, "query": query, **tiers, "limit": limit, **visible.params}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ranked = [(row[0], row[1]) for row in cursor.fetchall()]
@@ -237,11 +238,12 @@ def rank(words, *, any_word, prefix_last, now, limit):
             # newest first.
             cursor.execute(
                 f"""SELECT found.id FROM (
-                        SELECT article_id AS id FROM articles_searchdocument
-                        WHERE search_vector @@ to_tsquery(%s, %s) LIMIT %s) AS found
-                    JOIN articles_article a ON a.id = found.id
-                    WHERE {visible}""",
-                [CONFIG, query, limit, now],
+                        SELECT article_id AS id FROM {DOCUMENTS}
+                        WHERE search_vector @@ to_tsquery(%(config)s, %(query)s)
+                        LIMIT %(limit)s) AS found
+                    JOIN {ARTICLES} a ON a.id = found.id
+                    WHERE {visible.sql}""",
+                {"config": CONFIG, "query": query, "limit": limit, **visible.params},
             )
             seen = {article_id for article_id, _ in ranked}
             rest = sorted((row[0] for row in cursor.fetchall() if row[0] not in seen), reverse=True)
@@ -262,13 +264,14 @@ def unknown_words(words, *, prefix_last):
     ]
     if not rare:
         return []
-    check = (
-        "EXISTS (SELECT 1 FROM articles_searchdocument WHERE search_vector @@ to_tsquery(%s, %s))"
+    params = {"config": CONFIG} | {f"query_{i}": query for i, (_, query) in enumerate(rare)}
+    checks = ", ".join(
+        f"EXISTS (SELECT 1 FROM {DOCUMENTS} "
+        f"WHERE search_vector @@ to_tsquery(%(config)s, %(query_{i})s))"
+        for i in range(len(rare))
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT " + ", ".join([check] * len(rare)), [p for _, q in rare for p in (CONFIG, q)]
-        )
+        cursor.execute(f"SELECT {checks}", params)
         found = cursor.fetchone()
     return [word for (word, _), exists in zip(rare, found, strict=True) if not exists]
 
@@ -279,7 +282,7 @@ def unnamed(words):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT w FROM unnest(%s::text[]) AS w WHERE NOT EXISTS ("
-            " SELECT 1 FROM articles_searchname n WHERE to_tsvector('simple'::regconfig, "
+            f" SELECT 1 FROM {NAMES} n WHERE to_tsvector('simple'::regconfig, "
             " n.normalized) @@ to_tsquery('simple', w))",
             [list(words)],
         )
@@ -296,7 +299,7 @@ def names_beginning_with(words):
         cursor.execute(
             "SELECT DISTINCT n.normalized "
             "FROM unnest(string_to_array(%s, '|')) AS k(word) "
-            "JOIN articles_searchname n ON split_part(n.normalized, ' ', 1) = k.word",
+            f"JOIN {NAMES} n ON split_part(n.normalized, ' ', 1) = k.word",
             ["|".join(words)],
         )
         return {name for (name,) in cursor.fetchall()}
@@ -306,14 +309,14 @@ def names_with_forms(keys, *, now):
     """As sqlite.names_with_forms(), with the keys in one parameter as above. Visibility
     read rather than filtered on, so that no plan starts from the visible entries (as one
     would, with statistics not yet gathered after a bulk load)."""
+    visible = published_sql("a", now)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, "
-            f"{published_sql('a')} "
-            "FROM unnest(string_to_array(%s, '|')) AS k(key) "
-            "JOIN articles_searchname n ON n.normalized = k.key "
-            "JOIN articles_article a ON a.id = n.article_id",
-            [now, "|".join(keys)],
+            f"SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, {visible.sql} "
+            "FROM unnest(string_to_array(%(keys)s, '|')) AS k(key) "
+            f"JOIN {NAMES} n ON n.normalized = k.key "
+            f"JOIN {ARTICLES} a ON a.id = n.article_id",
+            {"keys": "|".join(keys), **visible.params},
         )
         return cursor.fetchall()
 
@@ -321,35 +324,35 @@ def names_with_forms(keys, *, now):
 def suggest(words, *, now, limit):
     """Rows as in sqlite.suggest(): names containing every word (the last as a prefix)."""
     query = " ".join(words)
-    select = """
-        SELECT n.article_id, n.name, n.is_title, a.title, a.slug, c.name
-        FROM {source}
-        JOIN articles_article a ON a.id = n.article_id
-        JOIN articles_category c ON c.id = a.category_id
-        WHERE {condition} AND {visible}
-        ORDER BY left(n.normalized, %s) = %s DESC, n.is_title DESC, a.view_count DESC,
-                 length(n.normalized), n.id
-        LIMIT %s
-    """
+    visible = published_sql("a", now)
+    params = {"query": query, "length": len(query), "limit": limit, **visible.params}
     if len(query) < 3:
         # One or two letters: the 200 shortest names starting with them, from the B-tree
         # (pattern ops) on `normalized`; a word-prefix search would match a large share
         # of all names.
-        pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        sql = select.format(
-            visible=published_sql("a"),
-            source="(SELECT * FROM articles_searchname WHERE normalized LIKE %s"
-            " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n",
-            condition="TRUE",
+        source = (
+            f"(SELECT * FROM {NAMES} WHERE normalized LIKE %(pattern)s"
+            " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n"
         )
-        params = [pattern, now, len(query), query, limit]
+        condition = "TRUE"
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["pattern"] = escaped + "%"
     else:
-        sql = select.format(
-            visible=published_sql("a"),
-            source="articles_searchname n",
-            condition="to_tsvector('simple'::regconfig, n.normalized) @@ to_tsquery('simple', %s)",
+        source = f"{NAMES} n"
+        condition = (
+            "to_tsvector('simple'::regconfig, n.normalized) @@ to_tsquery('simple', %(match)s)"
         )
-        params = [tsquery(words, prefix_last=True), now, len(query), query, limit]
+        params["match"] = tsquery(words, prefix_last=True)
+    sql = f"""
+        SELECT n.article_id, n.name, n.is_title, a.title, a.slug, c.name
+        FROM {source}
+        JOIN {ARTICLES} a ON a.id = n.article_id
+        JOIN {CATEGORIES} c ON c.id = a.category_id
+        WHERE {condition} AND {visible.sql}
+        ORDER BY left(n.normalized, %(length)s) = %(query)s DESC, n.is_title DESC,
+                 a.view_count DESC, length(n.normalized), n.id
+        LIMIT %(limit)s
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

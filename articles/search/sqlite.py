@@ -6,6 +6,12 @@ from django.db import connection
 
 from articles.models import SearchDocument, published_sql
 
+from .tables import ARTICLES, CATEGORIES, DOCUMENTS, NAMES, TYPO_KEYS
+
+# The FTS5 indexes of the documents and of the names (no models: migration 0005).
+FTS = "articles_search_fts"
+NAMES_FTS = "articles_searchname_fts"
+
 # bm25 weights per FTS column: title, aliases, summary (definition + TL;DR), key points, body.
 WEIGHTS = "10.0, 10.0, 4.0, 2.0, 1.0"
 TITLE_COLUMNS = "{title aliases}"
@@ -27,12 +33,17 @@ def match_expression(words, *, any_word=False, prefix_last=False, columns=None):
     return f"{columns} : ({joined})" if columns else joined
 
 
+def _named(name, values):
+    """`values` as parameters name_0, name_1, …: ([their placeholders], their params)."""
+    params = {f"{name}_{i}": value for i, value in enumerate(values)}
+    return [f"%({key})s" for key in params], params
+
+
 def _count_up_to(expression, cap):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM articles_search_fts "
-            "WHERE articles_search_fts MATCH %s LIMIT %s)",
-            [expression, cap],
+            f"SELECT count(*) FROM (SELECT 1 FROM {FTS} WHERE {FTS} MATCH %(match)s LIMIT %(cap)s)",
+            {"match": expression, "cap": cap},
         )
         return cursor.fetchone()[0]
 
@@ -46,48 +57,49 @@ def rank(words, *, any_word, prefix_last, now, limit):
     When more than RANK_ALL entries match (words found nearly everywhere), scoring them all
     would be slow on a large glossary: tiers 1-3 are still ranked, and tier 4 lists the
     newest matches, which FTS5 reads in rowid order without scoring."""
-    fts = "articles_search_fts"
     expression = match_expression(words, any_word=any_word, prefix_last=prefix_last)
-    tiers = [
-        match_expression(words, prefix_last=prefix_last, columns=TITLE_COLUMNS),
-        match_expression(words, prefix_last=prefix_last, columns=TITLE_COLUMNS, any_word=True),
-        match_expression(words, prefix_last=prefix_last, columns=SUMMARY_COLUMNS),
-    ]
+    tiers = {
+        "tier_1": match_expression(words, prefix_last=prefix_last, columns=TITLE_COLUMNS),
+        "tier_2": match_expression(
+            words, prefix_last=prefix_last, columns=TITLE_COLUMNS, any_word=True
+        ),
+        "tier_3": match_expression(words, prefix_last=prefix_last, columns=SUMMARY_COLUMNS),
+    }
     many = _count_up_to(expression, RANK_ALL + 1) > RANK_ALL
     # The unary + keeps SQLite from handing the rowid list to FTS5 as one lookup per id,
     # which would evaluate the (prefix) query again for each.
-    candidates = f"+{fts}.rowid IN (SELECT id FROM t2 UNION SELECT id FROM t3) AND" if many else ""
-    visible = published_sql("a")
-    now = connection.ops.adapt_datetimefield_value(now)
+    candidates = f"+{FTS}.rowid IN (SELECT id FROM t2 UNION SELECT id FROM t3) AND" if many else ""
+    visible = published_sql("a", now)
+    params = {**tiers, "match": expression, "limit": limit, **visible.params}
     sql = f"""
-        WITH t1 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s),
-             t2 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s),
-             t3 AS MATERIALIZED (SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s)
+        WITH t1 AS MATERIALIZED (SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH %(tier_1)s),
+             t2 AS MATERIALIZED (SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH %(tier_2)s),
+             t3 AS MATERIALIZED (SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH %(tier_3)s)
         SELECT top.id, top.tier FROM (
-            SELECT {fts}.rowid AS id,
-                   CASE WHEN {fts}.rowid IN t1 THEN 1 WHEN {fts}.rowid IN t2 THEN 2
-                        WHEN {fts}.rowid IN t3 THEN 3 ELSE 4 END AS tier,
-                   bm25({fts}, {WEIGHTS}) AS score
-            FROM {fts}
-            WHERE {candidates} {fts} MATCH %s
+            SELECT {FTS}.rowid AS id,
+                   CASE WHEN {FTS}.rowid IN t1 THEN 1 WHEN {FTS}.rowid IN t2 THEN 2
+                        WHEN {FTS}.rowid IN t3 THEN 3 ELSE 4 END AS tier,
+                   bm25({FTS}, {WEIGHTS}) AS score
+            FROM {FTS}
+            WHERE {candidates} {FTS} MATCH %(match)s
             ORDER BY tier, score, id
-            LIMIT %s
+            LIMIT %(limit)s
         ) AS top
-        CROSS JOIN articles_article a ON a.id = top.id
-        WHERE {visible}
+        CROSS JOIN {ARTICLES} a ON a.id = top.id
+        WHERE {visible.sql}
         ORDER BY top.tier, top.score, top.id
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*tiers, expression, limit, now])
+        cursor.execute(sql, params)
         ranked = [(row[0], row[1]) for row in cursor.fetchall()]
         if many and len(ranked) < limit:
             cursor.execute(
                 f"""SELECT newest.id FROM (
-                        SELECT rowid AS id FROM {fts} WHERE {fts} MATCH %s
-                        ORDER BY rowid DESC LIMIT %s) AS newest
-                    CROSS JOIN articles_article a ON a.id = newest.id
-                    WHERE {visible}""",
-                [expression, limit, now],
+                        SELECT rowid AS id FROM {FTS} WHERE {FTS} MATCH %(match)s
+                        ORDER BY rowid DESC LIMIT %(limit)s) AS newest
+                    CROSS JOIN {ARTICLES} a ON a.id = newest.id
+                    WHERE {visible.sql}""",
+                {"match": expression, "limit": limit, **visible.params},
             )
             seen = {article_id for article_id, _ in ranked}
             ranked += [(row[0], 4) for row in cursor.fetchall() if row[0] not in seen]
@@ -101,14 +113,20 @@ def session():
 
 def unknown_words(words, *, prefix_last):
     """The words no entry contains (the last one counted as a prefix with `prefix_last`)."""
-    checks = ", ".join(
-        ["EXISTS (SELECT 1 FROM articles_search_fts WHERE articles_search_fts MATCH %s)"]
-        * len(words)
-    )
-    params = [
+    expressions = [
         match_expression([word], prefix_last=prefix_last and i == len(words) - 1)
         for i, word in enumerate(words)
     ]
+    return _without_match(FTS, words, expressions)
+
+
+def _without_match(table, words, expressions):
+    """The `words` whose match `expressions` find nothing in the FTS table `table`."""
+    placeholders, params = _named("word", expressions)
+    checks = ", ".join(
+        f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH {placeholder})"
+        for placeholder in placeholders
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {checks}", params)
         found = cursor.fetchone()
@@ -118,15 +136,8 @@ def unknown_words(words, *, prefix_last):
 def unnamed(words):
     """The words no title or alias contains (for spelling candidates, which come from
     the vocabulary of names: a word whose entries are gone is no candidate)."""
-    checks = ", ".join(
-        ["EXISTS (SELECT 1 FROM articles_searchname_fts WHERE articles_searchname_fts MATCH %s)"]
-        * len(words)
-    )
-    params = [match_expression([word], prefix_last=False) for word in words]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {checks}", params)
-        found = cursor.fetchone()
-    return [word for word, exists in zip(words, found, strict=True) if not exists]
+    expressions = [match_expression([word], prefix_last=False) for word in words]
+    return _without_match(NAMES_FTS, words, expressions)
 
 
 NAMES_BATCH = 4096  # parameters per query (SQLite takes at most 32,766)
@@ -140,7 +151,7 @@ def _padded_batches(values):
     for start in range(0, len(values), NAMES_BATCH):
         batch = values[start : start + NAMES_BATCH]
         size = max(32, 1 << (len(batch) - 1).bit_length())
-        yield batch + batch[-1:] * (size - len(batch)), ", ".join(["%s"] * size)
+        yield batch + batch[-1:] * (size - len(batch))
 
 
 def names_beginning_with(words):
@@ -148,9 +159,10 @@ def names_beginning_with(words):
     read from the index alone."""
     names = set()
     with connection.cursor() as cursor:
-        for batch, placeholders in _padded_batches(words):
-            where = f"{FIRST_WORD} IN ({placeholders})"
-            cursor.execute(f"SELECT normalized FROM articles_searchname WHERE {where}", batch)
+        for batch in _padded_batches(words):
+            # One list of parameters, all alike: placed in order.
+            where = f"{FIRST_WORD} IN ({', '.join(['%s'] * len(batch))})"
+            cursor.execute(f"SELECT normalized FROM {NAMES} WHERE {where}", batch)
             names.update(name for (name,) in cursor.fetchall())
     return names
 
@@ -159,18 +171,18 @@ def names_with_forms(keys, *, now):
     """(normalized, name, article_id, is_title, slug, whether the entry is visible at
     `now`) of the names whose normalised form is one of `keys` (cross-links, linking.py)."""
     rows = []
-    now = connection.ops.adapt_datetimefield_value(now)
+    visible = published_sql("a", now)
     with connection.cursor() as cursor:
-        for batch, placeholders in _padded_batches(keys):
+        for batch in _padded_batches(keys):
+            placeholders, params = _named("key", batch)
             # Visibility is read, not filtered on: with nothing to select entries by, the
             # names are found first and their entries by id, whatever the planner's
             # statistics (without them it would rather walk every visible entry).
             cursor.execute(
-                "SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, "
-                f"{published_sql('a')} "
-                "FROM articles_searchname n JOIN articles_article a ON a.id = n.article_id "
-                f"WHERE n.normalized IN ({placeholders})",
-                [now, *batch],
+                f"SELECT n.normalized, n.name, n.article_id, n.is_title, a.slug, {visible.sql} "
+                f"FROM {NAMES} n JOIN {ARTICLES} a ON a.id = n.article_id "
+                f"WHERE n.normalized IN ({', '.join(placeholders)})",
+                {**params, **visible.params},
             )
             rows += cursor.fetchall()
     return rows
@@ -181,36 +193,32 @@ def suggest(words, *, now, limit):
     visible entries: names that start with the query first, then titles, then popular
     entries. Rows: (article id, name, is_title, title, slug, category)."""
     query = " ".join(words)
-    # CROSS JOIN fixes the join order: names first, then their entries.
-    select = """
-        SELECT n.article_id, n.name, n.is_title, a.title, a.slug, c.name
-        FROM {source}
-        CROSS JOIN articles_article a ON a.id = n.article_id
-        CROSS JOIN articles_category c ON c.id = a.category_id
-        WHERE {condition} AND {visible}
-        ORDER BY substr(n.normalized, 1, %s) = %s DESC, n.is_title DESC, a.view_count DESC,
-                 length(n.normalized), n.id
-        LIMIT %s
-    """
-    now = connection.ops.adapt_datetimefield_value(now)
+    visible = published_sql("a", now)
+    params = {"query": query, "length": len(query), "limit": limit, **visible.params}
     if len(query) < 3:
         # One or two letters: the 200 shortest names starting with them, from the B-tree on
         # `normalized` (a word-prefix search would match a large share of all names).
-        sql = select.format(
-            visible=published_sql("a"),
-            source="(SELECT * FROM articles_searchname WHERE normalized >= %s AND normalized < %s"
-            " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n",
-            condition="1",
+        source = (
+            f"(SELECT * FROM {NAMES} WHERE normalized >= %(query)s AND normalized < %(after)s"
+            " ORDER BY is_title DESC, length(normalized) LIMIT 200) AS n"
         )
-        params = [query, query + "\U0010ffff", now, len(query), query, limit]
+        condition = "1"
+        params["after"] = query + "\U0010ffff"
     else:
-        sql = select.format(
-            visible=published_sql("a"),
-            source="articles_searchname_fts JOIN articles_searchname n "
-            "ON n.id = articles_searchname_fts.rowid",
-            condition="articles_searchname_fts MATCH %s",
-        )
-        params = [match_expression(words, prefix_last=True), now, len(query), query, limit]
+        source = f"{NAMES_FTS} JOIN {NAMES} n ON n.id = {NAMES_FTS}.rowid"
+        condition = f"{NAMES_FTS} MATCH %(match)s"
+        params["match"] = match_expression(words, prefix_last=True)
+    # CROSS JOIN fixes the join order: names first, then their entries.
+    sql = f"""
+        SELECT n.article_id, n.name, n.is_title, a.title, a.slug, c.name
+        FROM {source}
+        CROSS JOIN {ARTICLES} a ON a.id = n.article_id
+        CROSS JOIN {CATEGORIES} c ON c.id = a.category_id
+        WHERE {condition} AND {visible.sql}
+        ORDER BY substr(n.normalized, 1, %(length)s) = %(query)s DESC, n.is_title DESC,
+                 a.view_count DESC, length(n.normalized), n.id
+        LIMIT %(limit)s
+    """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -223,8 +231,8 @@ def bulk_writes():
     faster than a trigger per row) and put the triggers back as they were."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-            "AND tbl_name IN ('articles_searchdocument', 'articles_searchname')"
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)",
+            [DOCUMENTS, NAMES],
         )
         triggers = cursor.fetchall()
         for name, _ in triggers:
@@ -236,7 +244,7 @@ def bulk_writes():
         cursor.execute("PRAGMA cache_size = -262144")  # 256 MB
         try:
             yield
-            for table in ("articles_search_fts", "articles_searchname_fts"):
+            for table in (FTS, NAMES_FTS):
                 cursor.execute(f"INSERT INTO {table}({table}) VALUES('rebuild')")
             for _, sql in triggers:
                 cursor.execute(sql)
@@ -253,8 +261,7 @@ def insert_names(rows):
     """Add (article_id, name, normalized, is_title) rows; FTS5 is rebuilt from them after."""
     with connection.cursor() as cursor:
         cursor.executemany(
-            "INSERT INTO articles_searchname (article_id, name, normalized, is_title) "
-            "VALUES (%s, %s, %s, %s)",
+            f"INSERT INTO {NAMES} (article_id, name, normalized, is_title) VALUES (%s, %s, %s, %s)",
             rows,
         )
 
@@ -262,7 +269,7 @@ def insert_names(rows):
 def copy_typo_keys(pairs):
     """Fill the (emptied) spelling table: plain INSERTs are fast in-process."""
     with connection.cursor() as cursor:
-        cursor.executemany("INSERT INTO articles_searchtypokey (key, word) VALUES (%s, %s)", pairs)
+        cursor.executemany(f"INSERT INTO {TYPO_KEYS} (key, word) VALUES (%s, %s)", pairs)
 
 
 def vectors(fields):

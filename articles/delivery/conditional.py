@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from .models import Article, GlossaryState, RemovedArticle, published_q
+from ..models import Article, GlossaryState, RemovedArticle, published_q
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Lists may be cached briefly; a term page is revalidated on every read so that each
@@ -53,6 +53,10 @@ class Validators:
         # Weak: the same content may come with a different view count.
         etag = f'W/"{hashlib.sha256(text.encode()).hexdigest()[:32]}"'
         return cls(etag=etag, last_modified=last_modified or EPOCH)
+
+    def plus(self, *parts):
+        """These validators, for a page that also shows `parts`."""
+        return Validators.of(self.etag, *parts, last_modified=self.last_modified)
 
 
 def for_article(article, related, *page_state):
@@ -106,12 +110,13 @@ def not_modified(request, validators):
     )
 
 
-def finish(request, response, validators=None, *, max_age=0):
-    """Validators and caching rules for a reader page. Pages of signed-in users (editors
-    see drafts' links and fresh counts) are never stored by shared caches."""
-    if validators is not None:
-        response["ETag"] = validators.etag
-        response["Last-Modified"] = http_date(validators.last_modified.timestamp())
+def add_cache_headers(request, response, validators, *, max_age=0):
+    """Validators and Cache-Control for a reader page: browsers and shared caches may
+    reuse it for `max_age` seconds, then ask again (0: ask every time). Pages of
+    signed-in users (editors see drafts' links and fresh counts) are never stored by
+    shared caches."""
+    response["ETag"] = validators.etag
+    response["Last-Modified"] = http_date(validators.last_modified.timestamp())
     if request.user.is_authenticated:
         patch_cache_control(response, private=True, no_cache=True)
     elif max_age:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from .models import Article
+from ..models import Article
 
 logger = logging.getLogger(__name__)
 

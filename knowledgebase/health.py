@@ -24,8 +24,8 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import counting, outage, page_cache
-from .models import GlossaryState
+from articles.delivery import counting, outage, page_cache
+from articles.models import GlossaryState
 
 # A write that matches no row: refused by a read-only database (a PostgreSQL standby or
 # read-only transaction, an SQLite file that can't be written), yet changes nothing.

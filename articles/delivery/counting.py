@@ -61,10 +61,3 @@ def count_view(article_id):
     else:
         with connection.cursor() as cursor:
             cursor.execute(ADD_VIEWS, [1, article_id])
-
-
-def record_view(article):
-    """Count a view of this entry (never a read-modify-write, never `save()`, so
-    `updated_at` stays put) and mirror it on the instance for display."""
-    count_view(article.pk)
-    article.view_count += 1

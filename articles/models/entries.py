@@ -1,19 +1,17 @@
-"""The glossary's content: categories, entries, and the key points and quotes of an entry."""
+"""Entries and what belongs to one: categories, key points, quotes, sources, old
+addresses, removed entries; which entries are public (published())."""
 
-import time
-from collections import namedtuple
 from functools import cache
+from typing import NamedTuple
 
-from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from . import addresses
+from .. import addresses
 
 
 class CategoryManager(models.Manager):
@@ -65,14 +63,50 @@ def published_q(prefix=""):
     )
 
 
-def published_sql(table):
-    """published_q() in plain SQL (the search engines', entry_parts.py's), for the entries
-    table as `table` names it; its one parameter is the time now."""
-    return f"{table}.status = '{Article.Status.PUBLISHED.value}' AND {table}.published_at <= %s"
+class PlainSQL(NamedTuple):
+    """Plain SQL whose parameters are named (`%(name)s` placeholders, a dict of values):
+    pieces combine by putting the texts together and merging the dicts, and a name may
+    occur more than once. Both databases' cursors take such a statement as it is."""
+
+    sql: str
+    params: dict
+
+
+def published_sql(table, now=None):
+    """published_q() in plain SQL (the search engines', entry_parts.py's and
+    GlossaryState.versions()), for the entries table as `table` names it (an alias, or the
+    table's name). Its one parameter is `%(now)s`: the time now, or `now`, adapted for the
+    database. A statement that uses it takes its params: `{"slug": …, **visible.params}`."""
+    quote = connection.ops.quote_name
+    status = quote(Article._meta.get_field("status").column)
+    published_at = quote(Article._meta.get_field("published_at").column)
+    now = timezone.now() if now is None else now
+    # The status is written out, not a parameter: partial indexes on public entries
+    # (article_published_idx) serve only conditions that spell it.
+    return PlainSQL(
+        f"{table}.{status} = '{Article.Status.PUBLISHED.value}' "
+        f"AND {table}.{published_at} <= %(now)s",
+        {"now": connection.ops.adapt_datetimefield_value(now)},
+    )
 
 
 # An entry's statistics, not its content: changed only by atomic increments (counting.py,
 # feedback.py), never written by a save (Article._do_update), never kept in revisions.
+@cache
+def _converters(field):
+    column = field.get_col(field.model._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+
+
+def from_db_value(field, value):
+    """A value of `field` read with plain SQL, as the ORM would give it (SQLite hands
+    dates and times over as text)."""
+    column, functions = _converters(field)
+    for function in functions:
+        value = function(value, column, connection)
+    return value
+
+
 COUNTERS = ("view_count", "helpful_yes", "helpful_no")
 
 
@@ -239,7 +273,7 @@ class Article(models.Model):
     def clean(self):
         # A title or address already meaning something else (articles/naming.py); checked
         # here so that the admin and import_content refuse it alike.
-        from . import naming  # it reads the other models of this module
+        from .. import naming  # it reads the models
 
         errors = {
             name: problem
@@ -264,111 +298,6 @@ class Article(models.Model):
     @property
     def alias_list(self):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
-
-
-class StigmatizingTermManager(models.Manager):
-    def get_by_natural_key(self, term):
-        return self.get(term=term)
-
-
-class StigmatizingTerm(models.Model):
-    """A stigmatizing word, normalised, and the entry whose term the glossary prefers
-    (kept from Article.stigmatizing_terms by articles/signals.py). The natural key lets a
-    backup restore find the rows saving the entries has just made."""
-
-    term = models.CharField(max_length=200, unique=True)
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="stigmatizing_term_index"
-    )
-
-    objects = StigmatizingTermManager()
-
-    def __str__(self):
-        return f"{self.term} → {self.article}"
-
-    def natural_key(self):
-        return (self.term,)
-
-
-Versions = namedtuple("Versions", "names content removed published")
-
-
-@cache
-def _converters(field):
-    column = field.get_col(field.model._meta.db_table)
-    return column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-
-
-def from_db_value(field, value):
-    """A value of `field` read with plain SQL, as the ORM would give it (SQLite hands
-    dates and times over as text)."""
-    column, functions = _converters(field)
-    for function in functions:
-        value = function(value, column, connection)
-    return value
-
-
-class GlossaryState(models.Model):
-    """One row: when the set of public names (titles, aliases, addresses, visibility) last
-    changed, and when any content did. Cross-links (linking.py) depend on the first, not
-    on every save, so that editing an entry's text leaves other pages' caches alone; the
-    lists' validators read the second instead of scanning every entry."""
-
-    names_changed_at = models.DateTimeField(default=timezone.now)
-    # Any entry or category saved or deleted: the version of the lists (index, home).
-    content_changed_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return f"names changed at {self.names_changed_at}"
-
-    @classmethod
-    def versions(cls):
-        """(names changed, content changed, last public deletion, latest publication time
-        that has come), in one query of one row and two indexed maxima. A public entry's
-        deletion and a scheduled entry's time coming change both kinds of version."""
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.names_changed_at, s.content_changed_at, "
-                "(SELECT MAX(removed_at) FROM articles_removedarticle), "
-                "(SELECT MAX(published_at) FROM articles_article "
-                f" WHERE {published_sql('articles_article')}) "
-                "FROM (SELECT 1) AS one LEFT JOIN articles_glossarystate s ON s.id = 1",
-                [timezone.now()],
-            )
-            moment = cls._meta.get_field("content_changed_at")
-            return Versions(*(from_db_value(moment, value) for value in cursor.fetchone()))
-
-    # versions() as recently read by this process: (read at, monotonic clock; Versions).
-    _recent = None
-    RECENT_SECONDS = 0.5
-
-    @classmethod
-    def recent_versions(cls):
-        """versions(), read at most every RECENT_SECONDS per process, for the pages served
-        to readers from shared copies (page_cache.py): their reads then touch no database.
-        A change made in this process is seen at once; one made elsewhere within
-        RECENT_SECONDS."""
-        recent = cls._recent
-        if recent is not None and time.monotonic() - recent[0] < cls.RECENT_SECONDS:
-            return recent[1]
-        read_at = time.monotonic()
-        versions = cls.versions()
-        cls._recent = (read_at, versions)
-        return versions
-
-    @classmethod
-    def _forget_recent(cls):
-        cls._recent = None
-
-    @classmethod
-    def changed(cls, names=False):
-        now = timezone.now()
-        fields = {"content_changed_at": now} | ({"names_changed_at": now} if names else {})
-        if not cls.objects.filter(pk=1).update(**fields):
-            cls.objects.create(pk=1)
-        # Now, and again once committed (other threads may read the old row meanwhile).
-        cls._forget_recent()
-        transaction.on_commit(cls._forget_recent)
 
 
 class SlugRedirect(models.Model):
@@ -470,128 +399,3 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title
-
-
-class SearchDocument(models.Model):
-    """The text of one entry as the search index sees it, plain text per field.
-
-    Kept current by articles/search/indexing.py whenever an entry or its key points change.
-    On SQLite an FTS5 table mirrors it through triggers; on PostgreSQL `search_vector`
-    holds the weighted tsvector (title/aliases A, definition/TL;DR B, key points C, body D).
-    """
-
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
-    )
-    title = models.TextField()
-    aliases = models.TextField(blank=True)
-    summary = models.TextField(blank=True)
-    key_points = models.TextField(blank=True)
-    body = models.TextField(blank=True)
-    # PostgreSQL only, unused on SQLite: the whole entry (GIN-indexed by a migration), and
-    # a small title/aliases/summary vector that ranks matches cheaply without reading the
-    # large one.
-    search_vector = SearchVectorField(null=True, editable=False)
-    head_vector = SearchVectorField(null=True, editable=False)
-
-    def __str__(self):
-        return self.title
-
-
-class FirstWord(models.Func):
-    """The first word of a normalised name (its words are joined by single spaces).
-    Cross-links (linking.py) look names up by the words of a page that begin them; the
-    search engines' lookups spell the same expression, so that their index serves them."""
-
-    output_field = models.CharField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        template = "substr(%(expressions)s, 1, instr(%(expressions)s || ' ', ' ') - 1)"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        template = "split_part(%(expressions)s, ' ', 1)"
-        return self.as_sql(compiler, connection, template=template, **extra_context)
-
-
-class SearchNameManager(models.Manager):
-    def get_by_natural_key(self, article_id, normalized, is_title):
-        return self.get(article_id=article_id, normalized=normalized, is_title=is_title)
-
-
-class SearchName(models.Model):
-    """A title or alias, normalised (lower case, no accents, no punctuation): exact matches,
-    autocomplete suggestions and "did you mean" all look names up here.
-
-    Natural keys let a backup restore match the rows that indexing has just created."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="search_names")
-    name = models.CharField(max_length=200)
-    normalized = models.CharField(max_length=200, db_index=True)
-    is_title = models.BooleanField(default=False)
-
-    objects = SearchNameManager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["article", "normalized", "is_title"], name="searchname_unique"
-            )
-        ]
-        # The names that begin with given words, from the index alone.
-        indexes = [
-            models.Index(FirstWord("normalized"), "normalized", name="searchname_first_word")
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def natural_key(self):
-        return (self.article_id, self.normalized, self.is_title)
-
-
-class SearchTypoKeyManager(models.Manager):
-    def get_by_natural_key(self, key, word):
-        return self.get(key=key, word=word)
-
-
-class SearchTypoKey(models.Model):
-    """Spelling-correction index (symmetric delete): every word of a title or alias is stored
-    under itself and each form with one letter deleted; a query word's forms with up to
-    two deletions are looked up, so a misspelt word finds its candidates with one indexed
-    lookup on either database. (The unique index on (key, word) serves key lookups.)"""
-
-    key = models.CharField(max_length=100)
-    word = models.CharField(max_length=100)
-
-    objects = SearchTypoKeyManager()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "word"], name="typokey_unique")]
-
-    def __str__(self):
-        return f"{self.key} → {self.word}"
-
-    def natural_key(self):
-        return (self.key, self.word)
-
-
-class EditorPresence(models.Model):
-    """An editor with an entry's change form open, as its page last told the server
-    ("Also editing now: …" on the form; articles/editing/presence.py). A row not refreshed for
-    a minute is someone who left."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    since = models.DateTimeField(default=timezone.now)
-    seen_at = models.DateTimeField(default=timezone.now)
-    # The page that last said so: a page left late doesn't sign out a newer one.
-    page = models.CharField(max_length=32, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["article", "user"], name="editorpresence_unique")
-        ]
-
-    def __str__(self):
-        return f"{self.user} editing {self.article}"

@@ -6,7 +6,7 @@ The shared copy (SharedPageMiddleware): a reader who brings no session and no an
 reader gets, stored under its address and valid while the glossary's stored versions
 (GlossaryState) are the ones it was made under. It is answered before sessions,
 authentication and the view run, without a query. Any saved entry, part or category
-moves those versions; then the view works out the page's validators (conditional.py),
+moves those versions; then the page's validators are worked out (conditional.py),
 which change exactly when something the page shows changes, and if they are the ones
 the copy was made with, the copy is still good and is kept under the new versions: an
 edit re-makes only the pages that show it.
@@ -18,8 +18,8 @@ Copies live 50 seconds at most from when they were made, so view counts and "mos
 viewed" lists (with the views' one-second buffer, counting.py) lag by under a minute.
 Shared copies are kept longer (KB_STALE_PAGE_SECONDS, for addresses without a query
 string), to be served while the database can't be read (outage.py, get_kept).
-Views are counted before any cache is asked, so cached reads count too. Signed-in users
-(editors) always get a fresh page.
+A read counts whether the page came from a copy or not (SharedPageMiddleware counts
+it). Signed-in users (editors) always get a fresh page.
 """
 
 import hashlib
@@ -46,24 +46,11 @@ def _key(request, validators):
 
 
 def usable(request):
+    """Whether this request may get (and leave) a copy: signed-in users (editors) never do."""
     return request.method == "GET" and not request.user.is_authenticated
 
 
-def _on_shared_way(request):
-    # SharedPageMiddleware looked for this page's shared copy (and keeps the page made
-    # now): the reader's page is that one, not an own copy.
-    return hasattr(request, "outdated_shared_page")
-
-
-def _shareable(response, content, etag, made_at):
-    # The page as every new reader gets it, for SharedPageMiddleware to keep.
-    response.shared_content = content
-    response.shared_etag = etag
-    response.shared_made_at = made_at
-    return response
-
-
-def _response(content, headers):
+def response_of(content, headers):
     response = HttpResponse(content)
     for name, value in headers:
         if name in KEPT_HEADERS:
@@ -71,38 +58,27 @@ def _response(content, headers):
     return response
 
 
-def get(request, validators):
-    """The cached response for this page and version, or None."""
-    if not usable(request):
-        return None
-    if _on_shared_way(request):
-        page = request.outdated_shared_page
-        if page is None or page.etag != validators.etag or page.age() > TIMEOUT:
-            return None
-        response = _response(page.content, page.headers)
-        return _shareable(response, page.content, page.etag, page.made_at)
+def own_copy(request, validators):
+    """This reader's copy of the page made with these validators, or None."""
     stored = cache.get(_key(request, validators))
     if stored is None:
         return None
-    content, headers, made_at = stored
-    response = _response(content, headers.items())
-    return _shareable(response, content, validators.etag, made_at)
+    content, headers, _made_at = stored
+    return response_of(content, headers.items())
 
 
-def put(request, validators, response):
-    if usable(request) and response.status_code == 200:
-        made_at = time.time()
-        if not _on_shared_way(request):  # else the middleware keeps it, as the shared copy
-            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            cache.set(_key(request, validators), (response.content, headers, made_at), TIMEOUT)
-        _shareable(response, response.content, validators.etag, made_at)
+def keep_own_copy(request, validators, response):
+    if response.status_code == 200:
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        stored = (response.content, headers, time.time())
+        cache.set(_key(request, validators), stored, TIMEOUT)
     return response
 
 
 @dataclass(frozen=True)
 class SharedPage:
-    """A page as every new reader gets it (headers and body) and the entry whose view a
-    read counts (term pages). Valid under `versions`; made with validators `etag`, at
+    """A page as every new reader gets it (headers and body) and the entry a read of it
+    counts a view of (term pages). Valid under `versions`; made with validators `etag`, at
     `made_at` (seconds since the epoch: the same clock in every process)."""
 
     versions: tuple
@@ -110,10 +86,15 @@ class SharedPage:
     made_at: float
     headers: tuple
     content: bytes
-    counted_article_id: int | None
+    counted_entry: int | None
 
     def age(self):
         return time.time() - self.made_at
+
+    def still_good(self, validators):
+        """Whether this copy, made under other versions, shows what a page made now with
+        `validators` would (and is young enough to be served: it shows view counts)."""
+        return self.etag == validators.etag and self.age() <= TIMEOUT
 
 
 def shared_versions():
@@ -174,7 +155,7 @@ class RecentPages:
 recent = RecentPages()
 
 
-class Making:
+class PagesBeingMade:
     """Shared pages being made in this process, by address: the first thread to ask for a
     missing page makes it; the others wait for it (at most WAIT seconds, then make it
     themselves)."""
@@ -200,7 +181,7 @@ class Making:
         event.set()
 
 
-making = Making()
+being_made = PagesBeingMade()
 
 
 def get_shared(full_path, versions):
@@ -246,18 +227,13 @@ def _lifetime(full_path, page):
     return TIMEOUT + kept - page.age()
 
 
-def put_shared(full_path, versions, response):
+def put_shared(full_path, versions, response, etag, made_at, counted_entry):
+    """Keep `response` (made with validators `etag` at `made_at`) as the shared copy of
+    this address under `versions`."""
     headers = tuple(
         (name, value) for name, value in response.items() if name.lower() != "content-length"
     )
-    page = SharedPage(
-        versions,
-        response.shared_etag,
-        response.shared_made_at,
-        headers,
-        response.shared_content,
-        getattr(response, "counted_article_id", None),
-    )
+    page = SharedPage(versions, etag, made_at, headers, response.content, counted_entry)
     key = _shared_key(full_path)
     lifetime = _lifetime(full_path, page)
     if page.age() <= TIMEOUT and lifetime > 0:

@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
-from .models import GlossaryState
+from ..models import GlossaryState
 
 logger = logging.getLogger(__name__)
 

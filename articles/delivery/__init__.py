@@ -1,0 +1,1 @@
+"""Getting pages to readers: validators and 304s, kept copies, view counting, outages."""

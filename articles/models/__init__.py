@@ -1,0 +1,46 @@
+"""The glossary's tables, by concern: entries and their parts (entries.py), the
+glossary's versions (glossary_state.py), person-first language (language.py), the search
+index (search.py), editors at work (editing.py)."""
+
+from .editing import EditorPresence
+from .entries import (
+    COUNTERS,
+    Article,
+    Category,
+    ExpertQuote,
+    KeyPoint,
+    PlainSQL,
+    RemovedArticle,
+    SlugRedirect,
+    Source,
+    from_db_value,
+    published_q,
+    published_sql,
+    refuse_counters,
+)
+from .glossary_state import GlossaryState
+from .language import StigmatizingTerm
+from .search import FirstWord, SearchDocument, SearchName, SearchTypoKey
+
+__all__ = [
+    "COUNTERS",
+    "Article",
+    "Category",
+    "EditorPresence",
+    "ExpertQuote",
+    "FirstWord",
+    "GlossaryState",
+    "KeyPoint",
+    "PlainSQL",
+    "RemovedArticle",
+    "SearchDocument",
+    "SearchName",
+    "SearchTypoKey",
+    "SlugRedirect",
+    "Source",
+    "StigmatizingTerm",
+    "from_db_value",
+    "published_q",
+    "published_sql",
+    "refuse_counters",
+]

@@ -1,0 +1,2 @@
+"""Assembling reader pages: an entry's parts, cross-links, metadata for crawlers,
+reading aids, addresses."""

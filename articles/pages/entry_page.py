@@ -1,0 +1,21 @@
+"""What the entry page's template needs about an entry: the public page and the admin's
+preview of it are made from the same context."""
+
+from .. import linking, metadata, reading
+
+
+def entry_context(entry, parts):
+    """The template context for `entry` and its parts (entry_parts.load())."""
+    key_points = [point.text for point in parts.key_points]
+    definition_html, body_html = linking.link_entry(entry)
+    return {
+        "article": entry,
+        "parts": parts,
+        "meta": metadata.for_article(entry),
+        "definition_html": definition_html,
+        "body_html": body_html,
+        "contents": reading.table_of_contents(entry.body_html),
+        "reading_minutes": reading.reading_minutes(
+            entry.definition, entry.tldr, *key_points, entry.body_html
+        ),
+    }
