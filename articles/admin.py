@@ -14,19 +14,14 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
-from . import entry_parts, entry_preview, form_layout, quality, time_zones
+from .content import quality
+from .editing import form_layout, time_zones
 from .editing.admin import ProtectedEdits, VisibleRowErrors
+from .editing.inline_rows import LabelledRows
+from .editing.preview import from_form as entry_from_form
 from .history.admin import CompareVersionsMixin
-from .inline_rows import LabelledRows
-from .models import (
-    Article,
-    Category,
-    ExpertQuote,
-    KeyPoint,
-    RemovedArticle,
-    SlugRedirect,
-    Source,
-)
+from .models import Article, Category, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect, Source
+from .pages import entry_parts
 from .pages.entry_page import entry_context
 
 
@@ -244,7 +239,7 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
             return JsonResponse({"error": "Not allowed."}, status=403)
         context = {"article": None}
         if request.method == "POST":
-            article, parts = entry_preview.from_form(request.POST, stored)
+            article, parts = entry_from_form(request.POST, stored)
             context = entry_context(article, parts) | {"preview": True}
         response = TemplateResponse(request, "articles/entry_preview.html", context)
         response["X-Robots-Tag"] = "noindex"

@@ -6,4 +6,4 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Glossary"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the rendering handlers)
+        from .content import signals  # noqa: F401  (connects the rendering handlers)

@@ -24,12 +24,13 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from . import entry_parts, feedback, language, linking, metadata
+from .content import language
+from .content.index import LETTERS, group_by_letter, in_index_order
 from .delivery import conditional
 from .delivery.conditional import LIST_MAX_AGE
 from .delivery.pages import Page
-from .index import LETTERS, group_by_letter, in_index_order
 from .models import Article, Category, RemovedArticle
+from .pages import entry_parts, feedback, linking, metadata
 from .pages.entry_page import entry_context
 from .search import popular, search, suggest
 

@@ -1,4 +1,4 @@
-"""What reading a term page's entry costs: the entry and its parts (articles/entry_parts.py:
+"""What reading a term page's entry costs: the entry and its parts (articles/pages/entry_parts.py:
 published_entry(slug), then load(entry)), and the whole term page made afresh in-process
 (Django's test client, the page caches emptied before each request).
 
@@ -92,8 +92,8 @@ def measure(args):
     from django.db import connection
     from django.test import Client
 
-    from articles import entry_parts
     from articles.models import Article
+    from articles.pages import entry_parts
 
     implementations = {"tree": (entry_parts.published_entry, entry_parts.load)}
     if args.compare:

@@ -1,4 +1,4 @@
-"""articles/entry_parts.py written with the ORM (select_related for the category, a
+"""articles/pages/entry_parts.py written with the ORM (select_related for the category, a
 Prefetch for each part), the same functions returning the same things: what the plain SQL
 there is measured against (bench/entry_parts.py --compare bench/entry_parts_orm.py;
 docs/performance.md, "Entry parts: SQL vs ORM")."""

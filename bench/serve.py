@@ -158,7 +158,7 @@ def fill(count):
     django.setup()
     from django.utils import timezone
 
-    from articles.index import initial, sort_key
+    from articles.content.index import initial, sort_key
     from articles.models import Article, Category
     from articles.search.indexing import rebuild
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from articles.metadata import absolute_url
+from articles.pages.metadata import absolute_url
 
 
 @require_safe

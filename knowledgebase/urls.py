@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from articles.feeds import RecentEntriesFeed
-from articles.sitemaps import sitemap_section, sitemap_xml
+from articles.pages.feeds import RecentEntriesFeed
+from articles.pages.sitemaps import sitemap_section, sitemap_xml
 from knowledgebase import crawlers, health
 
 admin.site.site_header = "Glossary administration"

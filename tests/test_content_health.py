@@ -1,4 +1,4 @@
-"""Content health (articles/quality.py): the checker, the stored warnings behind the
+"""Content health (articles/content/quality.py): the checker, the stored warnings behind the
 admin's Health column and filter, kept current wherever an entry is written and when the
 entries it depends on change, and the warnings at the top of the change form."""
 
@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from reversion.models import Version
 
-from articles import quality
 from articles.admin import ContentHealthFilter
+from articles.content import quality
 from articles.models import Article, Source
 from tests.forms import article_form_data
 

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from articles import quality
-from articles.content_files import entry_data
+from articles.content import quality
+from articles.content.files import entry_data
+from articles.content.rendering import render_markdown
 from articles.models import Article, Category, ExpertQuote, KeyPoint, Source
-from articles.rendering import render_markdown
 from tests.forms import article_form_data
 
 HOSTILE_BODY = "## Hi\n\n**bold** <script>alert(1)</script> [x](javascript:alert(1))"

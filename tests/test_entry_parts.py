@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from articles import entry_parts
 from articles.models import Article, ExpertQuote, KeyPoint, Source
+from articles.pages import entry_parts
 
 
 def test_parts_come_in_order_typed_and_public_only(make_article, django_assert_num_queries):

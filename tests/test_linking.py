@@ -1,4 +1,4 @@
-"""Automatic cross-links between entries (articles/linking.py) and reading aids."""
+"""Automatic cross-links between entries (articles/pages/linking.py) and reading aids."""
 
 import re
 
@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import reading
 from articles.models import Article
+from articles.pages import reading
 
 
 def links(html):

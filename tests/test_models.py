@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
-from articles import addresses
 from articles.models import Article
+from articles.pages import addresses
 
 
 def test_title_is_unique_ignoring_case(make_article):

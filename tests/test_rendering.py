@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from articles.rendering import render_markdown
+from articles.content.rendering import render_markdown
 
 HOSTILE = [
     "<script>alert(1)</script>",

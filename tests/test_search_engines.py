@@ -1,4 +1,4 @@
-"""Every search engine provides what articles/search/engine.py's SearchEngine says, with
+"""Every search engine provides what articles/search/engines/base.py's SearchEngine says, with
 the same parameters: a new engine, or one drifting from the others, fails here (on any
 database: the engines' modules import on both)."""
 
@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from articles.search import engines, postgres, sqlite
-from articles.search.engine import SearchEngine
+from articles.search import engines
+from articles.search.engines import postgres, sqlite
+from articles.search.engines.base import SearchEngine
 
 ENGINES = [sqlite, postgres]
 

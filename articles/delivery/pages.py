@@ -68,7 +68,7 @@ def reader_page(view, *, shared=True):
 
 
 def reader_page_kind(view):
-    """"shared" or "own" for a view routed with reader_page (shared copies for new readers
+    """ "shared" or "own" for a view routed with reader_page (shared copies for new readers
     or not), else None."""
     return getattr(view, "reader_page", None)
 

@@ -14,5 +14,8 @@ The merged result goes back to the admin as ordinary form data made from the sto
 entry, so validation, the change message and the revision are those of a normal save.
 
 merge.py merges; values.py turns values between stored, posted and comparable forms;
-admin.py puts it in the entry admin; presence.py keeps "Also editing now".
+admin.py puts it in the entry admin; presence.py keeps "Also editing now". The rest of
+the editors' form: form_layout.py (the form in the page's order), inline_rows.py (labelled
+row boxes), preview.py (the entry made from the unsaved form, for the preview),
+time_zones.py (times shown to the second with their zone).
 """

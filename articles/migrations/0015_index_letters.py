@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def fill_letters(apps, schema_editor):
     # The same rule as articles/index.py, applied to the entries saved before this field.
-    from articles.index import initial, sort_key
+    from articles.content.index import initial, sort_key
 
     Article = apps.get_model("articles", "Article")
     for article in Article.objects.only("pk", "title").iterator():

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from .. import addresses
+from ..pages import addresses
 
 
 class CategoryManager(models.Manager):
@@ -185,7 +185,7 @@ class Article(models.Model):
     body_html = models.TextField(editable=False, blank=True)
     related = models.ManyToManyField("self", blank=True, symmetrical=True)
     view_count = models.PositiveIntegerField(default=0)
-    # "Was this helpful?" answers; changed only with F() updates (articles/feedback.py).
+    # "Was this helpful?" answers; changed only with F() updates (articles/pages/feedback.py).
     helpful_yes = models.PositiveIntegerField("helpful", default=0, editable=False)
     helpful_no = models.PositiveIntegerField("not helpful", default=0, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -201,9 +201,9 @@ class Article(models.Model):
         "“Dr. Ana Ruiz, MD, addiction medicine”.",
     )
     reviewed_at = models.DateField("last reviewed", null=True, blank=True)
-    # Content-health warnings (articles/quality.py), stored for the admin list and filter.
+    # Content-health warnings (articles/content/quality.py), stored for the admin list and filter.
     content_warnings = models.TextField(blank=True, editable=False)
-    # One more on every saved change of the entry or its rows (articles/signals.py): a
+    # One more on every saved change of the entry or its rows (articles/content/signals.py): a
     # change form or a file made from an older version is noticed (articles/editing/).
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -271,9 +271,9 @@ class Article(models.Model):
         return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
     def clean(self):
-        # A title or address already meaning something else (articles/naming.py); checked
+        # A title or address already meaning something else (articles/content/naming.py); checked
         # here so that the admin and import_content refuse it alike.
-        from .. import naming  # it reads the models
+        from ..content import naming  # it reads the models
 
         errors = {
             name: problem
@@ -302,7 +302,7 @@ class Article(models.Model):
 
 class SlugRedirect(models.Model):
     """An address an entry had before its slug changed: it answers 301 to the entry's
-    current address for as long as the entry exists (articles/signals.py keeps it)."""
+    current address for as long as the entry exists (articles/content/signals.py keeps it)."""
 
     old_slug = models.SlugField(max_length=200, unique=True)
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")

@@ -13,7 +13,7 @@ class StigmatizingTermManager(models.Manager):
 
 class StigmatizingTerm(models.Model):
     """A stigmatizing word, normalised, and the entry whose term the glossary prefers
-    (kept from Article.stigmatizing_terms by articles/signals.py). The natural key lets a
+    (kept from Article.stigmatizing_terms by articles/content/signals.py). The natural key lets a
     backup restore find the rows saving the entries has just made."""
 
     term = models.CharField(max_length=200, unique=True)

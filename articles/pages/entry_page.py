@@ -1,7 +1,7 @@
 """What the entry page's template needs about an entry: the public page and the admin's
 preview of it are made from the same context."""
 
-from .. import linking, metadata, reading
+from . import linking, metadata, reading
 
 
 def entry_context(entry, parts):

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from articles.content.rendering import highlight
 from articles.models import Article, SearchDocument, SearchName, SearchTypoKey, published_q
-from articles.rendering import highlight
 
 from .engines import current_engine
 from .excerpts import excerpt, lead

@@ -1,6 +1,6 @@
 """Keeps the search tables in step with the content.
 
-Called from signals (articles/signals.py) inside the same transaction as the change that
+Called from signals (articles/content/signals.py) inside the same transaction as the change that
 caused it, so content and index commit (or roll back) together, fixtures included.
 """
 
@@ -8,13 +8,7 @@ import itertools
 
 from django.db import connection, connections, transaction
 
-from articles.models import (
-    Article,
-    KeyPoint,
-    SearchDocument,
-    SearchName,
-    SearchTypoKey,
-)
+from articles.models import Article, KeyPoint, SearchDocument, SearchName, SearchTypoKey
 
 from .blocks import body_text, summary_text
 from .engines import current_engine

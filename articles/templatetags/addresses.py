@@ -1,6 +1,6 @@
 from django import template
 
-from articles import addresses
+from articles.pages import addresses
 
 register = template.Library()
 
@@ -8,5 +8,5 @@ register = template.Library()
 @register.simple_tag
 def address(viewname):
     """{% url viewname %} for the pages without arguments that every page links to,
-    resolved once per process (articles/addresses.py)."""
+    resolved once per process (articles/pages/addresses.py)."""
     return addresses.fixed(viewname)

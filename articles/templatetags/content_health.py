@@ -1,6 +1,6 @@
 from django import template
 
-from articles import quality
+from articles.content import quality
 
 register = template.Library()
 

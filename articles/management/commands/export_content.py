@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles.content_files import export
+from articles.content.files import export
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from articles.content_files import ContentError, apply, plan, record_versions
+from articles.content.files import ContentError, apply, plan, record_versions
 from articles.search.indexing import refresh_planner_statistics
 
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from articles import quality
+from articles.content import quality
 from articles.models import Article, Category
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"

@@ -12,13 +12,13 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from articles import quality
+from articles.content import quality
 from articles.models import Article
 
 
 class Command(BaseCommand):
     help = (
-        "Check every entry's content health (articles/quality.py) and store the warnings "
+        "Check every entry's content health (articles/content/quality.py) and store the warnings "
         "that changed, for the admin's Health column and filter."
     )
 

@@ -15,15 +15,7 @@ from functools import cache
 
 from django.db import connection
 
-from .models import (
-    Article,
-    Category,
-    ExpertQuote,
-    KeyPoint,
-    Source,
-    from_db_value,
-    published_sql,
-)
+from ..models import Article, Category, ExpertQuote, KeyPoint, Source, from_db_value, published_sql
 
 
 def _from_row(model, fields, values, **known):

@@ -12,7 +12,7 @@ from django.db.models import F, Func, Value
 
 from articles.models import SearchDocument, published_sql
 
-from .tables import ARTICLES, CATEGORIES, DOCUMENTS, NAMES, TYPO_KEYS
+from ..tables import ARTICLES, CATEGORIES, DOCUMENTS, NAMES, TYPO_KEYS
 
 CONFIG = "english"
 

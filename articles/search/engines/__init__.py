@@ -2,7 +2,7 @@
 
 from django.db import connection
 
-from .engine import SearchEngine
+from .base import SearchEngine
 
 
 def current_engine() -> SearchEngine:

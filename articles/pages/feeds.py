@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from ..models import Article
 from .metadata import DEFAULT_DESCRIPTION, absolute_url
-from .models import Article
 
 FEED_SIZE = 50
 

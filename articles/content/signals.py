@@ -19,9 +19,7 @@ from django.db.models.signals import (
 from django.dispatch import receiver
 from django.utils import timezone
 
-from . import language, quality
-from .index import initial, sort_key
-from .models import (
+from ..models import (
     Article,
     Category,
     ExpertQuote,
@@ -31,8 +29,10 @@ from .models import (
     SlugRedirect,
     Source,
 )
+from ..search.indexing import index_article, index_key_points, refresh_planner_statistics
+from . import language, quality
+from .index import initial, sort_key
 from .rendering import render_markdown
-from .search.indexing import index_article, index_key_points, refresh_planner_statistics
 
 # What cross-links depend on: an entry's address, names and visibility.
 NAME_FIELDS = ("slug", "title", "aliases", "status", "published_at")

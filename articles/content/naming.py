@@ -13,8 +13,8 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from .models import Article, RemovedArticle, SlugRedirect, StigmatizingTerm
-from .search.text import normalize
+from ..models import Article, RemovedArticle, SlugRedirect, StigmatizingTerm
+from ..search.text import normalize
 
 CHOOSE_SLUG = "choose another slug"
 

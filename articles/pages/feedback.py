@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import F
 
-from .models import Article
+from ..models import Article
 
 COOKIE = "kb_answered"
 COOKIE_AGE = 365 * 24 * 3600

@@ -3,8 +3,8 @@ glossary prefers ("Substance Use Disorder"), with the entry's short note on why.
 
 from django.utils.text import slugify
 
-from .models import Article, StigmatizingTerm
-from .search.text import normalize
+from ..models import Article, StigmatizingTerm
+from ..search.text import normalize
 
 
 def terms_of(article):

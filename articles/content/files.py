@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from reversion.models import Version
 
+from ..editing.presence import name_of
+from ..models import Article, Category, ExpertQuote, KeyPoint, Source
 from . import quality
-from .editing.presence import name_of
-from .models import Article, Category, ExpertQuote, KeyPoint, Source
 from .naming import duplicate_title
 
 CATEGORIES_FILE = "categories.yaml"

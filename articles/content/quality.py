@@ -19,8 +19,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve
 
-from . import addresses, reading
-from .models import Article
+from ..models import Article
+from ..pages import addresses, reading
 
 MIN_KEY_POINTS = 3
 MIN_SECTIONS = 3

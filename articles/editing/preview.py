@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.utils import timezone
 
-from .entry_parts import EntryParts
-from .models import Article, Category, ExpertQuote, KeyPoint, Source
-from .rendering import render_markdown
+from ..content.rendering import render_markdown
+from ..models import Article, Category, ExpertQuote, KeyPoint, Source
+from ..pages.entry_parts import EntryParts
 
 MAX_ROWS = 1000  # Django's own limit on a formset's forms
 TEXT_FIELDS = (

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from ..models import GlossaryState
+from ..search.engines import current_engine
+from ..search.text import normalize
 from . import addresses
-from .models import GlossaryState
-from .search.engines import current_engine
-from .search.text import normalize
 
 # Block elements whose text never gets links, and inline ones that already are links/code.
 SKIPPED = {"a", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "script", "style"}

@@ -6,7 +6,7 @@ from django.db import connection
 
 from articles.models import SearchDocument, published_sql
 
-from .tables import ARTICLES, CATEGORIES, DOCUMENTS, NAMES, TYPO_KEYS
+from ..tables import ARTICLES, CATEGORIES, DOCUMENTS, NAMES, TYPO_KEYS
 
 # The FTS5 indexes of the documents and of the names (no models: migration 0005).
 FTS = "articles_search_fts"

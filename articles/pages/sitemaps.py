@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .models import Article, Category
+from ..models import Article, Category
 
 
 class SiteSitemap(Sitemap):
