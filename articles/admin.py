@@ -20,7 +20,7 @@ from .editing.admin import ProtectedEdits, VisibleRowErrors
 from .editing.inline_rows import LabelledRows
 from .editing.preview import from_form as entry_from_form
 from .history.admin import CompareVersionsMixin
-from .models import Article, Category, ExpertQuote, KeyPoint, RemovedArticle, SlugRedirect, Source
+from .models import Category, Entry, ExpertQuote, KeyPoint, RemovedEntry, SlugRedirect, Source
 from .pages import entry_parts
 from .pages.entry_page import entry_context
 
@@ -61,8 +61,8 @@ class OldSlugInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
         return False
 
 
-@admin.register(RemovedArticle)
-class RemovedArticleAdmin(admin.ModelAdmin):
+@admin.register(RemovedEntry)
+class RemovedEntryAdmin(admin.ModelAdmin):
     """Addresses of deleted entries (they answer 410 Gone); delete one to make it 404."""
 
     list_display = ("title", "slug", "category", "removed_at")
@@ -82,7 +82,7 @@ class CategoryAdmin(CompareVersionsMixin, VersionAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(entry_count=Count("articles"))
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
 
     @admin.display(description="entries", ordering="entry_count")
     def entry_count(self, obj):
@@ -120,8 +120,8 @@ class ContentHealthFilter(admin.SimpleListFilter):
         return queryset
 
 
-@admin.register(Article)
-class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
+@admin.register(Entry)
+class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     """Every save and delete is kept as a revision (django-reversion) with its author:
     "History" compares and restores earlier versions, "Recover deleted entries" brings a
     deleted entry back with its key points and quotes.
@@ -184,7 +184,7 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         ),
     )
     # Inlines (by formset prefix) shown after a fieldset rather than after them all
-    # (templates/admin/articles/article/change_form.html).
+    # (templates/admin/articles/entry/change_form.html).
     inlines_after = {
         "Summary": ("key_points", "quotes"),
         "Related entries": ("sources",),
@@ -201,12 +201,12 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
             )
         )
         urls = [
-            path("form-preview/", form_preview, name="articles_article_form_preview"),
-            path("<int:pk>/form-preview/", form_preview, name="articles_article_form_preview"),
+            path("form-preview/", form_preview, name="articles_entry_form_preview"),
+            path("<int:pk>/form-preview/", form_preview, name="articles_entry_form_preview"),
             path(
                 "<int:pk>/preview/",
                 self.admin_site.admin_view(self.preview_view),
-                name="articles_article_preview",
+                name="articles_entry_preview",
             ),
         ]
         return urls + super().get_urls()
@@ -221,7 +221,7 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         )
         if editable:
             context["form_preview_url"] = reverse(
-                f"{self.admin_site.name}:articles_article_form_preview",
+                f"{self.admin_site.name}:articles_entry_form_preview",
                 args=[obj.pk] if obj is not None and obj.pk else [],
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -237,7 +237,7 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
             allowed = self.has_add_permission(request)
         if not allowed:
             return JsonResponse({"error": "Not allowed."}, status=403)
-        context = {"article": None}
+        context = {"entry": None}
         if request.method == "POST":
             article, parts = entry_from_form(request.POST, stored)
             context = entry_context(article, parts) | {"preview": True}
@@ -250,11 +250,11 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         never counted, noindex."""
         if not self.has_view_or_change_permission(request):
             return JsonResponse({"error": "Not allowed."}, status=403)
-        article = get_object_or_404(Article.objects.select_related("category"), pk=pk)
+        article = get_object_or_404(Entry.objects.select_related("category"), pk=pk)
         parts = entry_parts.load(article)
         context = entry_context(article, parts) | {"preview": True}
         context["meta"].indexable = False
-        response = TemplateResponse(request, "articles/article_detail.html", context)
+        response = TemplateResponse(request, "articles/entry_detail.html", context)
         response["Cache-Control"] = "private, no-store"
         response["X-Robots-Tag"] = "noindex"
         return response
@@ -263,14 +263,14 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     def preview_link(self, obj):
         if not obj.pk:
             return "Once the entry is saved. Until then: “Preview changes in a new tab”, below."
-        url = reverse("admin:articles_article_preview", args=[obj.pk])
+        url = reverse("admin:articles_entry_preview", args=[obj.pk])
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">Preview as readers will see it</a>', url
         )
 
     @admin.display(description="status", ordering="published_at")
     def publication(self, obj):
-        if obj.status != Article.Status.PUBLISHED:
+        if obj.status != Entry.Status.PUBLISHED:
             return "Draft"
         if obj.published_at > timezone.now():
             return f"Scheduled: {time_zones.shown(obj.published_at)}"
@@ -292,8 +292,8 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     def publish(self, request, queryset):
         count = 0
         with transaction.atomic(), quality.batch():  # all or none; links re-checked once
-            for article in queryset.exclude(status=Article.Status.PUBLISHED):
-                article.status = Article.Status.PUBLISHED
+            for article in queryset.exclude(status=Entry.Status.PUBLISHED):
+                article.status = Entry.Status.PUBLISHED
                 article.save()  # signals: search index, addresses
                 count += 1
         self.message_user(
@@ -304,8 +304,8 @@ class ArticleAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     def unpublish(self, request, queryset):
         count = 0
         with transaction.atomic(), quality.batch():
-            for article in queryset.filter(status=Article.Status.PUBLISHED):
-                article.status = Article.Status.DRAFT
+            for article in queryset.filter(status=Entry.Status.PUBLISHED):
+                article.status = Entry.Status.DRAFT
                 article.save()
                 count += 1
         self.message_user(

@@ -29,7 +29,7 @@ from .content.index import LETTERS, group_by_letter, in_index_order
 from .delivery import conditional
 from .delivery.conditional import LIST_MAX_AGE
 from .delivery.pages import Page
-from .models import Article, Category, RemovedArticle
+from .models import Category, Entry, RemovedEntry
 from .pages import entry_parts, feedback, linking, metadata
 from .pages.entry_page import entry_context
 from .search import popular, search, suggest
@@ -42,13 +42,13 @@ SUGGESTIONS_MAX_AGE = 60
 
 
 def _categories_with_counts():
-    published = Q(articles__in=Article.objects.published())
-    return Category.objects.annotate(article_count=Count("articles", filter=published))
+    published = Q(entries__in=Entry.objects.published())
+    return Category.objects.annotate(article_count=Count("entries", filter=published))
 
 
 @require_safe
 def home(request):
-    published = Article.objects.published().select_related("category")
+    published = Entry.objects.published().select_related("category")
     most_viewed = list(published.order_by("-view_count", "title")[:HOME_LIST_SIZE])
     context = {
         "categories": _categories_with_counts(),
@@ -70,7 +70,7 @@ def entry_index(request):
 
 
 def _render_index(request):
-    published = Article.objects.published()
+    published = Entry.objects.published()
     counts = dict(published.values_list("initial").annotate(n=Count("pk")).order_by())
     total = sum(counts.values())
     context = {"total": total, "counts": [(letter, counts.get(letter, 0)) for letter in LETTERS]}
@@ -90,7 +90,7 @@ def _render_index(request):
         query = {"letter": letter} | ({"page": page.number} if page.number > 1 else {})
         path = f"{reverse('articles:index')}?{urlencode(query)}"
     context["meta"] = metadata.for_index(total, path)
-    return render(request, "articles/article_index.html", context)
+    return render(request, "articles/entry_index.html", context)
 
 
 @require_safe
@@ -100,7 +100,7 @@ def category_detail(request, slug):
     category = get_object_or_404(Category, slug=slug)
     context = {
         "category": category,
-        "articles": Article.objects.published()
+        "entries": Entry.objects.published()
         .filter(category=category)
         .only("title", "slug", "definition"),
         "meta": metadata.for_category(category),
@@ -130,7 +130,7 @@ def entry_detail(request, slug):
             "said": language.said_on(entry, request.GET.get("said", "")),
             "thanked": request.GET.get("feedback") == "thanks",
         }
-        return render(request, "articles/article_detail.html", context)
+        return render(request, "articles/entry_detail.html", context)
 
     return Page(validators, make, counted_entry=entry.pk)
 
@@ -141,7 +141,7 @@ def entry_feedback(request, slug):
     """The "Was this helpful?" form: count, then back to the entry."""
     if not feedback.from_this_site(request):
         raise PermissionDenied("Answers are only accepted from this site's pages.")
-    article = Article.objects.published().filter(slug=slug).only("pk", "slug").first()
+    article = Entry.objects.published().filter(slug=slug).only("pk", "slug").first()
     if article is None:
         raise Http404("No such entry.")
     answer = request.POST.get("helpful")
@@ -173,7 +173,7 @@ def help_page(request):
 def entry_link_preview(request, slug):
     """A public entry's title and definition, for the previews of links to it."""
     entry = (
-        Article.objects.published()
+        Entry.objects.published()
         .filter(slug=slug)
         .only("title", "slug", "definition", "updated_at")
         .first()
@@ -198,8 +198,8 @@ def _moved_or_gone(request, slug):
     spelling of its slug, or one of its old slugs), 410 if it was deleted, else 404."""
     slug = slug.lower()
     current = (
-        Article.objects.published().filter(slug=slug).values_list("slug", flat=True).first()
-        or Article.objects.published()
+        Entry.objects.published().filter(slug=slug).values_list("slug", flat=True).first()
+        or Entry.objects.published()
         .filter(old_slugs__old_slug=slug)
         .values_list("slug", flat=True)
         .first()
@@ -209,11 +209,11 @@ def _moved_or_gone(request, slug):
     if preferred := language.preferred_for_slug(slug):
         url = reverse("articles:detail", args=[preferred.slug])
         return HttpResponseRedirect(f"{url}?{urlencode({'said': slug.replace('-', ' ')})}")
-    removed = RemovedArticle.objects.filter(slug=slug).first()
+    removed = RemovedEntry.objects.filter(slug=slug).first()
     if removed is None:
         raise Http404("No such entry.")
     context = {"removed": removed, "meta": metadata.for_error("Entry removed")}
-    return render(request, "articles/article_removed.html", context, status=410)
+    return render(request, "articles/entry_removed.html", context, status=410)
 
 
 @require_safe

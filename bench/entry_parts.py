@@ -92,7 +92,7 @@ def measure(args):
     from django.db import connection
     from django.test import Client
 
-    from articles.models import Article
+    from articles.models import Entry
     from articles.pages import entry_parts
 
     implementations = {"tree": (entry_parts.published_entry, entry_parts.load)}
@@ -100,7 +100,7 @@ def measure(args):
         other = _module(args.compare)
         implementations["compared"] = (other.published_entry, other.load)
     slugs = list(
-        Article.objects.published().exclude(slug__startswith="syn-").values_list("slug", flat=True)
+        Entry.objects.published().exclude(slug__startswith="syn-").values_list("slug", flat=True)
     )
     client = Client()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, prefetch_related_objects
 
-from articles.models import Article, published_q
+from articles.models import Entry, published_q
 
 
 @dataclass(frozen=True)
@@ -15,14 +15,14 @@ class EntryParts:
     key_points: list  # KeyPoint, in the editors' order
     quotes: list  # ExpertQuote, in order
     sources: list  # Source, in order
-    related: list  # Article (title, slug, definition, updated_at), public ones, by title
+    related: list  # Entry (title, slug, definition, updated_at), public ones, by title
 
 
 def _parts():
     # Related entries: visibility read, not filtered on, so that no plan starts from the
     # visible entries (as one would, with statistics not yet gathered after a bulk load).
     related = (
-        Article.objects.only("title", "slug", "definition", "updated_at")
+        Entry.objects.only("title", "slug", "definition", "updated_at")
         .annotate(visible=ExpressionWrapper(published_q(), output_field=BooleanField()))
         .order_by()
     )
@@ -31,7 +31,7 @@ def _parts():
 
 def published_entry(slug):
     """The public entry at `slug`, with its category and its parts; or None."""
-    entries = Article.objects.published().select_related("category").prefetch_related(*_parts())
+    entries = Entry.objects.published().select_related("category").prefetch_related(*_parts())
     # No order: the slug is unique.
     return next(iter(entries.filter(slug=slug).order_by()), None)
 
@@ -44,7 +44,7 @@ def load(article):
         key_points=list(article.key_points.all()),
         quotes=list(article.quotes.all()),
         sources=list(article.sources.all()),
-        # Article's ordering, Lower("title"); ties by id so that the order is stable.
+        # Entry's ordering, Lower("title"); ties by id so that the order is stable.
         related=sorted(
             (other for other in article.related.all() if other.visible),
             key=lambda other: (other.title.lower(), other.pk),

@@ -177,7 +177,7 @@ def saves(rig):
         "import time\n"
         "from reversion.models import Version\n"
         "for i in range(30):\n"
-        "    a = Article.objects.get(slug='peer-support')\n"
+        "    a = Entry.objects.get(slug='peer-support')\n"
         "    a.definition = a.definition.split(' [')[0] + f' [orm {i}]'\n"
         "    a.save()\n"
         "    time.sleep(0.1)\n"

@@ -143,7 +143,7 @@ class Database:
 
 def django_snippet(env, code, wait=True):
     """Python run with Django set up on the bench database (its own process)."""
-    code = "import django; django.setup(); from articles.models import Article\n" + code
+    code = "import django; django.setup(); from articles.models import Entry\n" + code
     process = subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

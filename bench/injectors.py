@@ -211,7 +211,7 @@ class Editor:
 
     def save(self, entry_id, note):
         """Post the change form with a changed definition: 302 when it was saved."""
-        path = f"/admin/articles/article/{entry_id}/change/"
+        path = f"/admin/articles/entry/{entry_id}/change/"
         status, fields = self._form(path, "article_form")
         if status != 200:
             return status

@@ -125,7 +125,7 @@ def main():
     from django.test import Client
     from django.utils import timezone
 
-    from articles.models import Article, Category, KeyPoint
+    from articles.models import Category, Entry, KeyPoint
     from articles.search import search, suggest
     from articles.search.indexing import index_article, rebuild
 
@@ -139,8 +139,8 @@ def main():
     with transaction.atomic():
         for start in range(0, len(corpus), 2000):
             chunk = corpus[start : start + 2000]
-            articles = Article.objects.bulk_create(
-                Article(
+            articles = Entry.objects.bulk_create(
+                Entry(
                     title=e["title"], slug=f"term-{start + i}", category=category,
                     aliases=e["aliases"], definition=e["definition"], tldr=e["tldr"],
                     body="(synthetic)", body_html=e["body_html"], status="published",
@@ -196,7 +196,7 @@ def main():
         matches = Q()
         for w in q.split():
             matches &= Q(title__icontains=w) | Q(definition__icontains=w) | Q(body__icontains=w)
-        qs = Article.objects.published().filter(matches)
+        qs = Entry.objects.published().filter(matches)
         list(qs.order_by("title")[:20])
         qs.count()
 
@@ -224,7 +224,7 @@ def main():
     suggest_page_ms = [timed(client.get, "/search/suggest/", {"q": p}) for p in prefixes]
 
     def naive_suggest(p):
-        list(Article.objects.published().filter(title__istartswith=p)[:8])
+        list(Entry.objects.published().filter(title__istartswith=p)[:8])
 
     naive_suggest_ms = [timed(naive_suggest, p) for p in prefixes]
     print(
@@ -243,7 +243,7 @@ def main():
 
     # The work indexing adds to a save: timed inside one transaction, as a save's own
     # transaction (which commits anyway) would hold it.
-    articles = list(Article.objects.order_by("?")[:50])
+    articles = list(Entry.objects.order_by("?")[:50])
     with transaction.atomic():
         upkeep = [timed(index_article, a) for a in articles]
     print(

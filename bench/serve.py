@@ -159,14 +159,14 @@ def fill(count):
     from django.utils import timezone
 
     from articles.content.index import initial, sort_key
-    from articles.models import Article, Category
+    from articles.models import Category, Entry
     from articles.search.indexing import rebuild
 
     category = Category.objects.create(name="Synthetic", slug="synthetic")
     now = timezone.now()
-    Article.objects.bulk_create(
+    Entry.objects.bulk_create(
         (
-            Article(
+            Entry(
                 title=e["title"], slug=f"syn-{i}", category=category, aliases=e["aliases"],
                 definition=e["definition"], tldr=e["tldr"], body="(synthetic)",
                 body_html=e["body_html"], status="published", published_at=now,
@@ -226,14 +226,14 @@ def fetch(url):
 def django_output(env, code, root=ROOT):
     """The last line a snippet of Python prints with Django set up on the bench database
     (the code of the tree at `root`)."""
-    code = "import django; django.setup(); from articles.models import Article;" + code
+    code = "import django; django.setup(); from articles.models import Entry;" + code
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, check=True,
                          capture_output=True, text=True).stdout  # fmt: skip
     return out.strip().splitlines()[-1]
 
 
 def view_count(env, slug, root=ROOT):
-    code = f"print(Article.objects.get(slug={slug!r}).view_count)"
+    code = f"print(Entry.objects.get(slug={slug!r}).view_count)"
     return int(django_output(env, code, root))
 
 
@@ -241,7 +241,7 @@ def sample_slugs(env, count):
     """Up to `count` public entries' slugs spread over the glossary (not the page the
     load above was on)."""
     code = (
-        "slugs = list(Article.objects.published().exclude(slug='peer-support')"
+        "slugs = list(Entry.objects.published().exclude(slug='peer-support')"
         ".order_by('pk').values_list('slug', flat=True));"
         f"step = max(1, len(slugs) // {count}); print(' '.join(slugs[::step][:{count}]))"
     )
@@ -252,7 +252,7 @@ def search_queries(env, count, seed=11):
     """`count` different queries a reader could type: a title, a title with a typo, the
     start of a title word, a title word with a word of the definition, an alias."""
     code = (
-        "import json; rows = list(Article.objects.published().order_by('pk')"
+        "import json; rows = list(Entry.objects.published().order_by('pk')"
         ".values_list('title', 'aliases', 'definition'));"
         "step = max(1, len(rows) // 3000); print(json.dumps(rows[::step]))"
     )

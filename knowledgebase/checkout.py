@@ -1,7 +1,8 @@
 """The settings of a checkout run on this machine, for what the environment leaves unset.
 
-manage.py fills them in itself; `make run` and `make serve` start their servers through
-`python -m knowledgebase.checkout`, so both take them from here. A production server
+manage.py fills them in itself when the environment has no secret key of its own (one that
+has is a deployment's, used as it is); `make run` and `make serve` start through
+`python -m knowledgebase.checkout`, so all take them from here. A production server
 (knowledgebase/wsgi.py) never does: it refuses to start without its own values.
 
 - DJANGO_SECRET_KEY: the checkout's own, in .secret-key (git-ignored; `make setup` makes it).

@@ -45,9 +45,9 @@ def warm(application):
 
 
 def _an_entry():
-    from articles.models import Article
+    from articles.models import Entry
 
-    return Article.objects.published().values_list("slug", flat=True).first()
+    return Entry.objects.published().values_list("slug", flat=True).first()
 
 
 def _host():

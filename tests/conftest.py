@@ -13,12 +13,12 @@ from pytest_django.fixtures import validate_django_db
 
 from articles.delivery import outage, page_cache
 from articles.models import (
-    Article,
     Category,
+    Entry,
     ExpertQuote,
     GlossaryState,
     KeyPoint,
-    RemovedArticle,
+    RemovedEntry,
     SearchTypoKey,
 )
 
@@ -132,7 +132,7 @@ def make_category(db):
 
 
 @pytest.fixture
-def make_article(db, make_category):
+def make_entry(db, make_category):
     """Create a published entry; `key_points` and `quotes` add children."""
 
     def make(key_points=(), quotes=(), **overrides):
@@ -143,13 +143,13 @@ def make_article(db, make_category):
             "definition": f"Definition of term {n}.",
             "tldr": f"Summary of term {n}.",
             "body": f"## Section\n\nBody of term {n}.",
-            "status": Article.Status.PUBLISHED,
+            "status": Entry.Status.PUBLISHED,
             "published_at": timezone.now() - timezone.timedelta(days=1),
         }
         fields.update(overrides)
         if "category" not in fields:
             fields["category"] = make_category()
-        article = Article.objects.create(**fields)
+        article = Entry.objects.create(**fields)
         for order, text in enumerate(key_points, 1):
             KeyPoint.objects.create(article=article, text=text, order=order)
         for order, (text, attribution) in enumerate(quotes, 1):
@@ -193,9 +193,9 @@ def demo(django_db_setup, django_db_blocker):
         before = _content_row_counts()
         call_command("load_demo_content", verbosity=0)
         yield
-        Article.objects.all().delete()
+        Entry.objects.all().delete()
         Category.objects.all().delete()
-        RemovedArticle.objects.all().delete()
+        RemovedEntry.objects.all().delete()
         # What loading made beside the content: the glossary's state row and the spelling
         # vocabulary (kept when entries go, so it would suggest demo words to later tests).
         GlossaryState.objects.all().delete()

@@ -3,15 +3,15 @@
 from django.contrib import admin
 
 from articles.editing import merge
-from articles.models import Article
+from articles.models import Entry
 
 
 def edit_base(article):
     """The hidden field a change form made now carries: the version it starts from."""
-    return merge.token(merge.snapshot(article, admin.site._registry[Article].edit_spec))
+    return merge.token(merge.snapshot(article, admin.site._registry[Entry].edit_spec))
 
 
-def article_form_data(article, **overrides):
+def entry_form_data(article, **overrides):
     """The entry as it is, with no inline rows; `overrides` change fields or add rows."""
     data = {
         "edit_base": edit_base(article),

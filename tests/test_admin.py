@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group
 
-from articles.models import Article
-from tests.forms import article_form_data
+from articles.models import Entry
+from tests.forms import entry_form_data
 from tests.test_security import PRODUCTION_ENV, manage
 
 
@@ -20,7 +20,7 @@ def test_editors_group_manages_content_but_not_accounts(db):
     codenames = set(
         Group.objects.get(name="Editors").permissions.values_list("codename", flat=True)
     )
-    for model in ("article", "category", "keypoint", "expertquote", "source"):
+    for model in ("entry", "category", "keypoint", "expertquote", "source"):
         assert {f"add_{model}", f"change_{model}", f"delete_{model}", f"view_{model}"} <= codenames
     assert not any(code.endswith(("_user", "_group", "_permission")) for code in codenames)
 
@@ -29,10 +29,10 @@ def test_editor_cannot_open_user_admin(editor_client):
     assert editor_client.get("/admin/auth/user/").status_code == 403
 
 
-def test_changelist_loads_with_columns_search_and_filters(editor_client, make_article):
-    make_article(title="Naloxone", slug="naloxone", aliases="Narcan")
-    make_article(title="Sponsor", slug="sponsor")
-    response = editor_client.get("/admin/articles/article/", {"q": "narcan"})
+def test_changelist_loads_with_columns_search_and_filters(editor_client, make_entry):
+    make_entry(title="Naloxone", slug="naloxone", aliases="Narcan")
+    make_entry(title="Sponsor", slug="sponsor")
+    response = editor_client.get("/admin/articles/entry/", {"q": "narcan"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Naloxone" in html
@@ -54,12 +54,12 @@ def _change_form_data(article, **overrides):
         "quotes-0-kind": "clinician",
         "quotes-0-order": "1",
     }
-    return article_form_data(article, **new_rows | overrides)
+    return entry_form_data(article, **new_rows | overrides)
 
 
-def test_editor_changes_an_entry_and_the_page_shows_it(editor_client, client, make_article):
-    article = make_article(title="Craving", slug="craving", view_count=7)
-    url = f"/admin/articles/article/{article.pk}/change/"
+def test_editor_changes_an_entry_and_the_page_shows_it(editor_client, client, make_entry):
+    article = make_entry(title="Craving", slug="craving", view_count=7)
+    url = f"/admin/articles/entry/{article.pk}/change/"
     form = editor_client.get(url)
     assert form.status_code == 200
     view_on_site = re.search(r'href="([^"]+)" class="viewsitelink"', form.content.decode())
@@ -79,9 +79,9 @@ def test_editor_changes_an_entry_and_the_page_shows_it(editor_client, client, ma
     assert "A new key point." in html and "A new quote." in html
 
 
-def test_editor_renames_an_entry_and_the_old_address_redirects(editor_client, client, make_article):
-    article = make_article(title="Sober House", slug="sober-house")
-    url = f"/admin/articles/article/{article.pk}/change/"
+def test_editor_renames_an_entry_and_the_old_address_redirects(editor_client, client, make_entry):
+    article = make_entry(title="Sober House", slug="sober-house")
+    url = f"/admin/articles/entry/{article.pk}/change/"
     response = editor_client.post(url, _change_form_data(article, slug="sober-living-house"))
     assert response.status_code == 302
     form = editor_client.get(url).content.decode()
@@ -91,39 +91,39 @@ def test_editor_renames_an_entry_and_the_old_address_redirects(editor_client, cl
     assert response.status_code == 301 and response["Location"] == "/terms/sober-living-house/"
 
 
-def test_editor_deletes_an_entry_and_its_address_is_gone(editor_client, client, make_article):
-    article = make_article(title="Old Term", slug="old-term")
-    url = f"/admin/articles/article/{article.pk}/delete/"
+def test_editor_deletes_an_entry_and_its_address_is_gone(editor_client, client, make_entry):
+    article = make_entry(title="Old Term", slug="old-term")
+    url = f"/admin/articles/entry/{article.pk}/delete/"
     assert editor_client.post(url, {"post": "yes"}).status_code == 302
-    assert editor_client.get("/admin/articles/removedarticle/").status_code == 200
+    assert editor_client.get("/admin/articles/removedentry/").status_code == 200
     editor_client.logout()
     assert client.get("/terms/old-term/").status_code == 410
 
 
-def test_duplicate_title_is_refused_with_a_message(editor_client, make_article):
-    make_article(title="Relapse", slug="relapse")
-    other = make_article(title="Other", slug="other")
+def test_duplicate_title_is_refused_with_a_message(editor_client, make_entry):
+    make_entry(title="Relapse", slug="relapse")
+    other = make_entry(title="Other", slug="other")
     response = editor_client.post(
-        f"/admin/articles/article/{other.pk}/change/",
+        f"/admin/articles/entry/{other.pk}/change/",
         _change_form_data(other, title="RELAPSE", slug="other"),
     )
     assert response.status_code == 200
     assert "An entry with this title already exists." in response.content.decode()
-    assert Article.objects.get(pk=other.pk).title == "Other"
+    assert Entry.objects.get(pk=other.pk).title == "Other"
 
 
 def test_add_form_and_category_admin_load(editor_client, make_category):
     make_category(name="Risks & Safety")
-    assert editor_client.get("/admin/articles/article/add/").status_code == 200
+    assert editor_client.get("/admin/articles/entry/add/").status_code == 200
     assert editor_client.get("/admin/articles/category/").status_code == 200
     assert editor_client.get("/admin/articles/category/add/").status_code == 200
 
 
-def test_related_terms_autocomplete_answers(editor_client, make_article):
-    make_article(title="Sponsor", slug="sponsor")
+def test_related_terms_autocomplete_answers(editor_client, make_entry):
+    make_entry(title="Sponsor", slug="sponsor")
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"term": "spon", "app_label": "articles", "model_name": "article", "field_name": "related"},
+        {"term": "spon", "app_label": "articles", "model_name": "entry", "field_name": "related"},
     )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Sponsor"]
@@ -145,17 +145,17 @@ def _add_form(category, **overrides):
 
 
 @pytest.fixture
-def taken_addresses(editor_client, make_article):
+def taken_addresses(editor_client, make_entry):
     """A stigmatizing word, an old address and a deleted entry's address."""
-    make_article(
+    make_entry(
         title="Person with a substance use disorder", slug="person-with-sud",
         stigmatizing_terms="Addict\nDrug abuser",
     )  # fmt: skip
-    renamed = make_article(title="Sober Living", slug="sober-house")
+    renamed = make_entry(title="Sober Living", slug="sober-house")
     renamed.slug = "sober-living"
     renamed.save()
-    deleted = make_article(title="Old Term", slug="old-term")
-    editor_client.post(f"/admin/articles/article/{deleted.pk}/delete/", {"post": "yes"})
+    deleted = make_entry(title="Old Term", slug="old-term")
+    editor_client.post(f"/admin/articles/entry/{deleted.pk}/delete/", {"post": "yes"})
     return renamed
 
 
@@ -184,24 +184,24 @@ def test_a_new_entry_cannot_take_an_address_that_means_something_else(
     editor_client, make_category, taken_addresses, slug, message
 ):
     data = _add_form(make_category(), slug=slug)
-    response = editor_client.post("/admin/articles/article/add/", data)
+    response = editor_client.post("/admin/articles/entry/add/", data)
     assert response.status_code == 200
     assert _slug_errors(response) == [message]
-    assert not Article.objects.filter(title="New Entry").exists()
+    assert not Entry.objects.filter(title="New Entry").exists()
 
 
-def test_a_renamed_entry_cannot_take_one_either(editor_client, make_article, taken_addresses):
-    article = make_article(title="Craving", slug="craving")
-    url = f"/admin/articles/article/{article.pk}/change/"
-    response = editor_client.post(url, article_form_data(article, slug="addict"))
+def test_a_renamed_entry_cannot_take_one_either(editor_client, make_entry, taken_addresses):
+    article = make_entry(title="Craving", slug="craving")
+    url = f"/admin/articles/entry/{article.pk}/change/"
+    response = editor_client.post(url, entry_form_data(article, slug="addict"))
     assert _slug_errors(response) == [SLUGS_TAKEN[0][1]]
-    assert Article.objects.get(pk=article.pk).slug == "craving"
+    assert Entry.objects.get(pk=article.pk).slug == "craving"
 
 
 def test_an_entry_takes_back_its_own_old_address(editor_client, client, taken_addresses):
     renamed = taken_addresses
-    url = f"/admin/articles/article/{renamed.pk}/change/"
-    response = editor_client.post(url, article_form_data(renamed, slug="sober-house"))
+    url = f"/admin/articles/entry/{renamed.pk}/change/"
+    response = editor_client.post(url, entry_form_data(renamed, slug="sober-house"))
     assert response.status_code == 302
     assert client.get("/terms/sober-house/").status_code == 200
     assert client.get("/terms/sober-living/")["Location"] == "/terms/sober-house/"
@@ -212,22 +212,22 @@ def test_a_deleted_entry_written_again_under_its_title_gets_its_address_back(
 ):
     again = _add_form(make_category(), title="Old Term", slug="old-term", status="published",
                       published_at_0="2020-01-01")  # fmt: skip
-    assert editor_client.post("/admin/articles/article/add/", again).status_code == 302
+    assert editor_client.post("/admin/articles/entry/add/", again).status_code == 302
     assert client.get("/terms/old-term/").status_code == 200
 
 
 def test_a_duplicate_title_reads_the_same_on_the_add_and_change_forms(
-    editor_client, make_article, make_category
+    editor_client, make_entry, make_category
 ):
-    make_article(title="Relapse", slug="relapse")
-    other = make_article(title="Other", slug="other")
+    make_entry(title="Relapse", slug="relapse")
+    other = make_entry(title="Other", slug="other")
     message = (
         "An entry with this title already exists. “Relapse” is at /terms/relapse/ (titles must "
         "differ, ignoring case); choose another title."
     )
     for url, data in (
-        ("/admin/articles/article/add/", _add_form(make_category(), title="relapse")),
-        (f"/admin/articles/article/{other.pk}/change/", article_form_data(other, title="RELAPSE")),
+        ("/admin/articles/entry/add/", _add_form(make_category(), title="relapse")),
+        (f"/admin/articles/entry/{other.pk}/change/", entry_form_data(other, title="RELAPSE")),
     ):
         html = editor_client.post(url, data).content.decode()
         assert re.findall(r'id="id_title_error"><li>(.*?)</li>', html) == [message]
@@ -238,33 +238,33 @@ def test_a_duplicate_title_reads_the_same_on_the_add_and_change_forms(
 
 
 def test_admin_times_name_their_zone_to_the_second(
-    editor_client, editor, client, make_article, settings
+    editor_client, editor, client, make_entry, settings
 ):
     settings.TIME_ZONE = "Europe/Berlin"
     summer = datetime.datetime(2030, 7, 1, 12, 0, 0, tzinfo=datetime.UTC)
     with time_machine.travel(summer, tick=False):
         editor_client.force_login(editor)  # a session of that day
-        make_article(title="Public Now", slug="public-now")
+        make_entry(title="Public Now", slug="public-now")
         soon = summer + datetime.timedelta(days=3, seconds=7)
-        later = make_article(title="Later", slug="later", published_at=soon)
-        listing = editor_client.get("/admin/articles/article/").content.decode()
+        later = make_entry(title="Later", slug="later", published_at=soon)
+        listing = editor_client.get("/admin/articles/entry/").content.decode()
         assert "Scheduled: 4 Jul 2030, 14:00:07 CEST" in listing
         assert "1 Jul 2030, 14:00:00 CEST" in listing  # updated, to the second
-        form = editor_client.get(f"/admin/articles/article/{later.pk}/change/").content.decode()
+        form = editor_client.get(f"/admin/articles/entry/{later.pk}/change/").content.decode()
         assert "Times are in Europe/Berlin (CEST, UTC+02:00 now)." in form
         assert "1 Jul 2030, 14:00:00 CEST" in form  # created and updated
-        editor_client.post(f"/admin/articles/article/{later.pk}/delete/", {"post": "yes"})
+        editor_client.post(f"/admin/articles/entry/{later.pk}/delete/", {"post": "yes"})
         # Readers' pages keep their own date formats.
         page = client.get("/terms/public-now/").content.decode()
     assert '<time datetime="2030-07-01T14:00:00+02:00">July 1, 2030</time>' in page
     assert "CEST" not in page
 
 
-def test_admin_times_say_utc_by_default(editor_client, make_article):
-    later = make_article(published_at=datetime.datetime(2999, 1, 2, 3, 4, 5, tzinfo=datetime.UTC))
-    listing = editor_client.get("/admin/articles/article/").content.decode()
+def test_admin_times_say_utc_by_default(editor_client, make_entry):
+    later = make_entry(published_at=datetime.datetime(2999, 1, 2, 3, 4, 5, tzinfo=datetime.UTC))
+    listing = editor_client.get("/admin/articles/entry/").content.decode()
     assert "Scheduled: 2 Jan 2999, 03:04:05 UTC" in listing
-    form = editor_client.get(f"/admin/articles/article/{later.pk}/change/").content.decode()
+    form = editor_client.get(f"/admin/articles/entry/{later.pk}/change/").content.decode()
     assert "Times are in UTC." in form
 
 

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client
 from playwright.sync_api import expect
 
-from articles.models import Article
+from articles.models import Entry
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,7 +41,7 @@ def _editors_group(transactional_db):
     group, _ = Group.objects.get_or_create(name="Editors")
     group.permissions.add(
         *Permission.objects.filter(content_type__app_label="articles", content_type__model__in=(
-            "article", "category", "keypoint", "expertquote", "slugredirect", "removedarticle",
+            "entry", "category", "keypoint", "expertquote", "slugredirect", "removedentry",
             "source",
         ))
     )  # fmt: skip
@@ -57,7 +57,7 @@ def site(live_server):
 @pytest.fixture
 def relapse(site):
     """A demo entry with key points, quotes, sources, sections and related entries."""
-    article = Article.objects.get(slug="relapse")
+    article = Entry.objects.get(slug="relapse")
     assert article.key_points.exists() and article.quotes.exists() and article.sources.exists()
     return article
 
@@ -95,7 +95,7 @@ def test_change_form_fits_with_the_preview_beside_the_body(
     context = signed_in(browser, site, editor, viewport={"width": width, "height": height})
     page = context.new_page()
     violations = csp_reports(page)
-    page.goto(f"{site}/admin/articles/article/{relapse.pk}/change/")
+    page.goto(f"{site}/admin/articles/entry/{relapse.pk}/change/")
     preview = page.frame_locator(FRAME)
     expect(preview.locator("h1")).to_have_text("Relapse")
     assert sideways_overflow(page) <= 0
@@ -132,7 +132,7 @@ def test_narrow_form_switches_between_writing_and_a_full_width_preview(
 ):
     context = signed_in(browser, site, editor, viewport={"width": 800, "height": 800})
     page = context.new_page()
-    page.goto(f"{site}/admin/articles/article/{relapse.pk}/change/")
+    page.goto(f"{site}/admin/articles/entry/{relapse.pk}/change/")
     assert sideways_overflow(page) <= 0
     switch = page.get_by_role("group", name="Body: write or preview")
     expect(page.locator(FRAME)).to_be_hidden()
@@ -153,7 +153,7 @@ def test_rows_added_and_removed_between_fieldsets_show_in_the_preview(
 ):
     context = signed_in(browser, site, editor, viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(f"{site}/admin/articles/article/{relapse.pk}/change/")
+    page.goto(f"{site}/admin/articles/entry/{relapse.pk}/change/")
     points = page.frame_locator(FRAME).locator(".checklist li")
     saved = relapse.key_points.count()
     expect(points).to_have_count(saved)
@@ -173,7 +173,7 @@ def test_rows_added_and_removed_between_fieldsets_show_in_the_preview(
 def test_preview_says_so_when_it_cannot_be_updated(site, browser, editor, relapse):
     context = signed_in(browser, site, editor, viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(f"{site}/admin/articles/article/{relapse.pk}/change/")
+    page.goto(f"{site}/admin/articles/entry/{relapse.pk}/change/")
     expect(page.frame_locator(FRAME).locator("h1")).to_have_text("Relapse")
     page.route("**/form-preview/", lambda route: route.fulfill(status=500, body="down"))
     page.locator("#id_title").fill("Relapse, changed")
@@ -190,14 +190,14 @@ def test_without_javascript_the_preview_opens_in_a_new_tab(site, browser, editor
         browser, site, editor, viewport={"width": 1280, "height": 800}, java_script_enabled=False
     )
     page = context.new_page()
-    page.goto(f"{site}/admin/articles/article/{relapse.pk}/change/")
+    page.goto(f"{site}/admin/articles/entry/{relapse.pk}/change/")
     page.locator("#id_title").fill("Relapse, retitled")
     with context.expect_page() as opened:
         page.get_by_role("button", name="Preview changes in a new tab").click()
     tab = opened.value
     expect(tab.locator("h1")).to_have_text("Relapse, retitled")
     expect(tab.locator(".preview-banner")).to_contain_text("Preview of this form, not saved.")
-    assert Article.objects.get(pk=relapse.pk).title == "Relapse"
+    assert Entry.objects.get(pk=relapse.pk).title == "Relapse"
     context.close()
 
 
@@ -205,7 +205,7 @@ def test_without_javascript_the_preview_opens_in_a_new_tab(site, browser, editor
 def test_changelist_fits_with_every_column_in_view(site, browser, editor, width, height):
     context = signed_in(browser, site, editor, viewport={"width": width, "height": height})
     page = context.new_page()
-    page.goto(f"{site}/admin/articles/article/")
+    page.goto(f"{site}/admin/articles/entry/")
     headers = page.locator("#result_list thead th")
     expect(headers.last).to_contain_text("Updated")
     assert sideways_overflow(page) <= 0
@@ -227,9 +227,9 @@ def test_no_serious_axe_violations_in_the_entry_form_and_list(
     page = context.new_page()
     problems = {}
     for name, path in {
-        "change form": f"/admin/articles/article/{relapse.pk}/change/",
-        "add form": "/admin/articles/article/add/",
-        "list": "/admin/articles/article/",
+        "change form": f"/admin/articles/entry/{relapse.pk}/change/",
+        "add form": "/admin/articles/entry/add/",
+        "list": "/admin/articles/entry/",
     }.items():
         page.goto(site + path)
         if "form" in name:

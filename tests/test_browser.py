@@ -64,7 +64,7 @@ def test_term_page_shows_icons_and_check_marks(site, page):
 
 def test_answering_was_this_helpful_counts_once(site, browser):
     """The form has no token: the browser's own Fetch Metadata says it comes from the site."""
-    from articles.models import Article
+    from articles.models import Entry
 
     for javascript in (True, False):
         context = browser.new_context(java_script_enabled=javascript)
@@ -77,7 +77,7 @@ def test_answering_was_this_helpful_counts_once(site, browser):
         expect(page.get_by_role("button", name="Yes")).to_have_count(0)
         context.close()
     # The second reader came from the same address on the same day: one answer counted.
-    assert Article.objects.get(slug="relapse").helpful_yes == 1
+    assert Entry.objects.get(slug="relapse").helpful_yes == 1
 
 
 def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
@@ -92,7 +92,7 @@ def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
     page = context.new_page()
-    page.goto(live_server.url + "/admin/articles/article/add/")
+    page.goto(live_server.url + "/admin/articles/entry/add/")
     body = page.locator("#id_body")
     body.press_sequentially("## Coping\n\nBreathe **slowly**", delay=10)
     preview = page.frame_locator("iframe.entry-editor__frame").locator(".term__body")

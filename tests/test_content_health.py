@@ -17,10 +17,10 @@ from reversion.models import Version
 
 from articles.admin import ContentHealthFilter
 from articles.content import quality
-from articles.models import Article, Source
-from tests.forms import article_form_data
+from articles.models import Entry, Source
+from tests.forms import entry_form_data
 
-ADMIN = "/admin/articles/article"
+ADMIN = "/admin/articles/entry"
 
 
 @pytest.fixture
@@ -30,11 +30,11 @@ def staff(client, editor):
 
 
 def stored(article):
-    return Article.objects.get(pk=article.pk).content_warnings.splitlines()
+    return Entry.objects.get(pk=article.pk).content_warnings.splitlines()
 
 
 class _FormFields(HTMLParser):
-    """The fields of the entry's form (#article_form), as a browser would submit them."""
+    """The fields of the entry's form (#entry_form), as a browser would submit them."""
 
     def __init__(self):
         super().__init__()
@@ -45,7 +45,7 @@ class _FormFields(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == "article_form":
+        if tag == "form" and attrs.get("id") == "entry_form":
             self._in_form = True
         if not self._in_form or not attrs.get("name") and tag != "option":
             return
@@ -87,8 +87,8 @@ def form_fields(response):
 # The checker
 
 
-def test_each_content_health_warning(make_article):
-    weak = make_article(
+def test_each_content_health_warning(make_entry):
+    weak = make_entry(
         slug="weak",
         tldr="",
         body="## Only one\n\nSee [this](/terms/missing-entry/).",
@@ -99,7 +99,7 @@ def test_each_content_health_warning(make_article):
                      "1 section", "A link goes nowhere: /terms/missing-entry/"):  # fmt: skip
         assert expected in found, expected
 
-    hard = make_article(
+    hard = make_entry(
         slug="hard",
         definition=" ".join(["Pharmacotherapeutic interventions notwithstanding "
                              "multidimensional psychopharmacological considerations."] * 8),
@@ -107,7 +107,7 @@ def test_each_content_health_warning(make_article):
     grade = re.search(r"Reading level is US grade (\d+\.\d)", "\n".join(quality.warnings(hard)))
     assert grade and float(grade[1]) > quality.MAX_GRADE  # never "grade 9 (aim for 9)"
 
-    good = make_article(
+    good = make_entry(
         slug="good",
         tldr="A short summary.",
         body="## One\n\nShort words. Read them.\n\n## Two\n\nIt is fine.\n\n## Three\n\nGood.",
@@ -121,19 +121,17 @@ def test_each_content_health_warning(make_article):
 # Stored wherever an entry is written
 
 
-def test_an_admin_save_stores_warnings_for_the_column_and_filter(staff, make_article):
-    article = make_article(title="Thin Entry", slug="thin", key_points=["one"])
-    assert (
-        staff.post(f"{ADMIN}/{article.pk}/change/", article_form_data(article)).status_code == 302
-    )
+def test_an_admin_save_stores_warnings_for_the_column_and_filter(staff, make_entry):
+    article = make_entry(title="Thin Entry", slug="thin", key_points=["one"])
+    assert staff.post(f"{ADMIN}/{article.pk}/change/", entry_form_data(article)).status_code == 302
     assert "No sources." in stored(article)
     listing = staff.get(f"{ADMIN}/?health=warnings").content.decode()
     assert "Thin Entry" in listing and "warnings" in listing
     assert "Thin Entry" not in staff.get(f"{ADMIN}/?health=ok").content.decode()
 
 
-def test_refresh_command_checks_existing_entries(make_article, capsys):
-    article = make_article(slug="never-checked")
+def test_refresh_command_checks_existing_entries(make_entry, capsys):
+    article = make_entry(slug="never-checked")
     assert stored(article) == []  # made before warnings were stored on every write
     call_command("refresh_content_health", "--dry-run")
     out = capsys.readouterr().out
@@ -145,11 +143,11 @@ def test_refresh_command_checks_existing_entries(make_article, capsys):
     assert "never-checked" not in capsys.readouterr().out  # nothing left to change
 
 
-def test_refresh_command_clears_a_link_to_a_scheduled_entry_once_public(make_article):
+def test_refresh_command_clears_a_link_to_a_scheduled_entry_once_public(make_entry):
     """Time passing writes nothing: the command (run by `make setup`, or from cron) is
     what clears a warning about a link to an entry that has since become public."""
-    make_article(slug="soon", published_at=timezone.now() + timedelta(hours=1))
-    linking = make_article(slug="linking", body="## A\n\nSee [soon](/terms/soon/).")
+    make_entry(slug="soon", published_at=timezone.now() + timedelta(hours=1))
+    linking = make_entry(slug="linking", body="## A\n\nSee [soon](/terms/soon/).")
     quality.refresh(linking)
     assert "A link goes nowhere: /terms/soon/" in stored(linking)
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
@@ -163,20 +161,20 @@ def _history_form(staff, url):
     return form_fields(response)
 
 
-def test_a_revert_stores_the_warnings_of_the_version_brought_back(staff, make_article):
-    article = make_article(title="Reverted", slug="reverted", key_points=["a", "b", "c"])
+def test_a_revert_stores_the_warnings_of_the_version_brought_back(staff, make_entry):
+    article = make_entry(title="Reverted", slug="reverted", key_points=["a", "b", "c"])
     source_row = {
         "sources-TOTAL_FORMS": "1",
         "sources-0-title": "A study",
         "sources-0-order": "1",
     }
-    with_source = article_form_data(article, **source_row)
+    with_source = entry_form_data(article, **source_row)
     assert staff.post(f"{ADMIN}/{article.pk}/change/", with_source).status_code == 302
     assert "No sources." not in stored(article)
     version = Version.objects.get_for_object(article).first()
     article.refresh_from_db()
     source = article.sources.get()
-    without = article_form_data(article, **{
+    without = entry_form_data(article, **{
         "sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "1",
         "sources-0-id": str(source.pk), "sources-0-article": str(article.pk),
         "sources-0-title": "A study", "sources-0-order": "1", "sources-0-DELETE": "on",
@@ -191,31 +189,29 @@ def test_a_revert_stores_the_warnings_of_the_version_brought_back(staff, make_ar
     assert "No sources." not in stored(article)
 
 
-def test_a_recovered_entry_clears_the_warnings_of_entries_linking_to_it(staff, make_article):
-    gone = make_article(title="Quokka Method", slug="quokka-method")
-    linking = make_article(slug="linking", body="## A\n\nTry [it](/terms/quokka-method/).")
-    assert (
-        staff.post(f"{ADMIN}/{linking.pk}/change/", article_form_data(linking)).status_code == 302
-    )
-    assert staff.post(f"{ADMIN}/{gone.pk}/change/", article_form_data(gone)).status_code == 302
+def test_a_recovered_entry_clears_the_warnings_of_entries_linking_to_it(staff, make_entry):
+    gone = make_entry(title="Quokka Method", slug="quokka-method")
+    linking = make_entry(slug="linking", body="## A\n\nTry [it](/terms/quokka-method/).")
+    assert staff.post(f"{ADMIN}/{linking.pk}/change/", entry_form_data(linking)).status_code == 302
+    assert staff.post(f"{ADMIN}/{gone.pk}/change/", entry_form_data(gone)).status_code == 302
     assert "A link goes nowhere: /terms/quokka-method/" not in stored(linking)
 
     assert staff.post(f"{ADMIN}/{gone.pk}/delete/", {"post": "yes"}).status_code == 302
     assert "A link goes nowhere: /terms/quokka-method/" in stored(linking)
 
-    version = Version.objects.get_deleted(Article).get(object_id=str(gone.pk))
+    version = Version.objects.get_deleted(Entry).get(object_id=str(gone.pk))
     recover_url = f"{ADMIN}/recover/{version.pk}/"
     assert staff.post(recover_url, _history_form(staff, recover_url)).status_code == 302
-    assert Article.objects.published().filter(slug="quokka-method").exists()
+    assert Entry.objects.published().filter(slug="quokka-method").exists()
     assert "A link goes nowhere: /terms/quokka-method/" not in stored(linking)
 
 
 # Warnings that depend on other entries
 
 
-def test_a_link_warning_follows_the_linked_entry(staff, make_article):
-    target = make_article(title="Zebrafinch Plan", slug="zebrafinch-plan")
-    linking = make_article(slug="linking", body="## A\n\nSee [plan](/terms/zebrafinch-plan/).")
+def test_a_link_warning_follows_the_linked_entry(staff, make_entry):
+    target = make_entry(title="Zebrafinch Plan", slug="zebrafinch-plan")
+    linking = make_entry(slug="linking", body="## A\n\nSee [plan](/terms/zebrafinch-plan/).")
     quality.refresh(linking)
     warning = "A link goes nowhere: /terms/zebrafinch-plan/"
     assert warning not in stored(linking)
@@ -230,11 +226,11 @@ def test_a_link_warning_follows_the_linked_entry(staff, make_article):
     assert warning not in stored(linking)
 
     target.refresh_from_db()
-    renamed = article_form_data(target, slug="zebrafinch-plan-two")
+    renamed = entry_form_data(target, slug="zebrafinch-plan-two")
     assert staff.post(f"{ADMIN}/{target.pk}/change/", renamed).status_code == 302
     assert warning in stored(linking)
     target.refresh_from_db()
-    back = article_form_data(target, slug="zebrafinch-plan")  # its own old address, taken back
+    back = entry_form_data(target, slug="zebrafinch-plan")  # its own old address, taken back
     assert staff.post(f"{ADMIN}/{target.pk}/change/", back).status_code == 302
     assert warning not in stored(linking)
 
@@ -242,26 +238,26 @@ def test_a_link_warning_follows_the_linked_entry(staff, make_article):
     assert warning in stored(linking)
 
 
-def test_a_link_to_a_new_entry_stops_warning_when_it_is_added(staff, make_article, make_category):
-    linking = make_article(slug="linking", body="## A\n\nSee [later](/terms/later/).")
+def test_a_link_to_a_new_entry_stops_warning_when_it_is_added(staff, make_entry, make_category):
+    linking = make_entry(slug="linking", body="## A\n\nSee [later](/terms/later/).")
     quality.refresh(linking)
     assert "A link goes nowhere: /terms/later/" in stored(linking)
-    make_article(title="Later", slug="later")
+    make_entry(title="Later", slug="later")
     assert "A link goes nowhere: /terms/later/" not in stored(linking)
 
 
-def test_related_entries_changed_from_the_other_side(staff, make_article):
-    first = make_article(title="First", slug="first")
-    second = make_article(title="Second", slug="second")
+def test_related_entries_changed_from_the_other_side(staff, make_entry):
+    first = make_entry(title="First", slug="first")
+    second = make_entry(title="Second", slug="second")
     for article in (first, second):
         quality.refresh(article)
         assert quality.NO_RELATED in stored(article)
 
-    related = article_form_data(first, related=[str(second.pk)])
+    related = entry_form_data(first, related=[str(second.pk)])
     assert staff.post(f"{ADMIN}/{first.pk}/change/", related).status_code == 302
     assert quality.NO_RELATED not in stored(second)  # changed on the other side
     first.refresh_from_db()
-    assert staff.post(f"{ADMIN}/{first.pk}/change/", article_form_data(first)).status_code == 302
+    assert staff.post(f"{ADMIN}/{first.pk}/change/", entry_form_data(first)).status_code == 302
     assert quality.NO_RELATED in stored(second)
 
     second.related.add(first)
@@ -274,21 +270,21 @@ def _body_searches(queries):
     return [q["sql"] for q in queries if '"body_html"' in q["sql"] and "LIKE" in q["sql"]]
 
 
-def test_only_a_changed_address_searches_other_entries(staff, make_article):
-    article = make_article(title="Tern Walk", slug="tern-walk")
-    data = article_form_data(article, definition="Reworded.")
+def test_only_a_changed_address_searches_other_entries(staff, make_entry):
+    article = make_entry(title="Tern Walk", slug="tern-walk")
+    data = entry_form_data(article, definition="Reworded.")
     with CaptureQueriesContext(connection) as queries:
         assert staff.post(f"{ADMIN}/{article.pk}/change/", data).status_code == 302
     assert _body_searches(queries) == []
     article.refresh_from_db()
-    data = article_form_data(article, slug="tern-walks")
+    data = entry_form_data(article, slug="tern-walks")
     with CaptureQueriesContext(connection) as queries:
         assert staff.post(f"{ADMIN}/{article.pk}/change/", data).status_code == 302
     assert len(_body_searches(queries)) == 1
 
 
-def test_a_page_view_checks_nothing(client, make_article):
-    make_article(slug="read-me", body="## A\n\nSee [x](/terms/nowhere/).")
+def test_a_page_view_checks_nothing(client, make_entry):
+    make_entry(slug="read-me", body="## A\n\nSee [x](/terms/nowhere/).")
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/terms/read-me/").status_code == 200
     assert not [q for q in queries if "content_warnings" in q["sql"].split("FROM")[-1]]
@@ -299,15 +295,15 @@ def test_a_page_view_checks_nothing(client, make_article):
 
 
 def test_column_filter_and_checker_agree_on_every_demo_entry(demo, staff):
-    model_admin = admin.site._registry[Article]
+    model_admin = admin.site._registry[Entry]
     request = staff.get(f"{ADMIN}/").wsgi_request
 
     def filtered(value):
-        health = ContentHealthFilter(request, {"health": [value]}, Article, model_admin)
-        return set(health.queryset(request, Article.objects.all()).values_list("pk", flat=True))
+        health = ContentHealthFilter(request, {"health": [value]}, Entry, model_admin)
+        return set(health.queryset(request, Entry.objects.all()).values_list("pk", flat=True))
 
     warned, fine = filtered("warnings"), filtered("ok")
-    entries = list(Article.objects.all())
+    entries = list(Entry.objects.all())
     assert len(entries) == 49
     for article in entries:
         found = quality.warnings(article)
@@ -325,9 +321,9 @@ def test_column_filter_and_checker_agree_on_every_demo_entry(demo, staff):
 # At the top of the change form
 
 
-def test_change_form_lists_the_warnings_first_checked_afresh(staff, make_article):
-    article = make_article(title="Fresh", slug="fresh", key_points=["one"])
-    Article.objects.filter(pk=article.pk).update(content_warnings="")  # stale on purpose
+def test_change_form_lists_the_warnings_first_checked_afresh(staff, make_entry):
+    article = make_entry(title="Fresh", slug="fresh", key_points=["one"])
+    Entry.objects.filter(pk=article.pk).update(content_warnings="")  # stale on purpose
     html = staff.get(f"{ADMIN}/{article.pk}/change/").content.decode()
     start = html.index('<section class="content-health')
     section = html[start : html.index("</section>", start)]
@@ -345,13 +341,13 @@ def test_change_form_lists_the_warnings_first_checked_afresh(staff, make_article
     assert "Only 1 key point" not in html  # as the entry is now, not as stored
 
 
-def test_an_entry_without_warnings_says_so_and_a_new_one_shows_nothing(staff, make_article):
-    good = make_article(
+def test_an_entry_without_warnings_says_so_and_a_new_one_shows_nothing(staff, make_entry):
+    good = make_entry(
         slug="good",
         body="## One\n\nShort words. Read them.\n\n## Two\n\nIt is fine.\n\n## Three\n\nGood.",
         key_points=["a", "b", "c"],
     )
-    good.related.add(make_article())
+    good.related.add(make_entry())
     Source.objects.create(article=good, title="A source")
     html = staff.get(f"{ADMIN}/{good.pk}/change/").content.decode()
     assert "Content health: no warnings</h2>" in html and "content-warnings" not in html

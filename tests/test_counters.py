@@ -18,22 +18,22 @@ from django.test import Client
 from reversion.models import Version
 
 from articles.delivery import counting
-from articles.models import Article
-from tests.forms import article_form_data
+from articles.models import Entry
+from tests.forms import entry_form_data
 
-ADMIN = "/admin/articles/article"
+ADMIN = "/admin/articles/entry"
 COUNTERS = ("view_count", "helpful_yes", "helpful_no")
 
 
 def counts(article):
-    return Article.objects.values_list(*COUNTERS).get(pk=article.pk)
+    return Entry.objects.values_list(*COUNTERS).get(pk=article.pk)
 
 
 def add_counts(article, views=0, yes=0, no=0):
     """Readers' views and answers, as counting.py and feedback.py add them."""
     for _ in range(views):
         counting.count_view(article.pk)
-    Article.objects.filter(pk=article.pk).update(
+    Entry.objects.filter(pk=article.pk).update(
         helpful_yes=F("helpful_yes") + yes, helpful_no=F("helpful_no") + no
     )
 
@@ -47,44 +47,44 @@ def counted_during_each_save(article, views=3, yes=1):
         if instance.pk == article.pk:
             add_counts(article, views=views, yes=yes)
 
-    pre_save.connect(count, sender=Article)
+    pre_save.connect(count, sender=Entry)
     try:
         yield
     finally:
-        pre_save.disconnect(count, sender=Article)
+        pre_save.disconnect(count, sender=Entry)
 
 
-def test_an_orm_save_keeps_counts_made_since_it_read_the_entry(make_article):
-    article = make_article(view_count=10, helpful_yes=2, helpful_no=1)
-    entry = Article.objects.get(pk=article.pk)
+def test_an_orm_save_keeps_counts_made_since_it_read_the_entry(make_entry):
+    article = make_entry(view_count=10, helpful_yes=2, helpful_no=1)
+    entry = Entry.objects.get(pk=article.pk)
     entry.definition = "A better definition."
     with counted_during_each_save(article, views=3, yes=1):
         entry.save()
     assert counts(article) == (13, 3, 1)
-    assert Article.objects.get(pk=article.pk).definition == "A better definition."
+    assert Entry.objects.get(pk=article.pk).definition == "A better definition."
 
 
-def test_a_new_entry_gets_the_counts_it_is_given(make_article):
-    article = make_article(view_count=44, helpful_yes=5, helpful_no=2)
+def test_a_new_entry_gets_the_counts_it_is_given(make_entry):
+    article = make_entry(view_count=44, helpful_yes=5, helpful_no=2)
     assert counts(article) == (44, 5, 2)
 
 
-def test_saving_a_counter_by_name_is_refused(make_article):
-    article = make_article(view_count=10)
+def test_saving_a_counter_by_name_is_refused(make_entry):
+    article = make_entry(view_count=10)
     article.view_count = 0
     with pytest.raises(ValueError, match="view_count"):
         article.save(update_fields=["view_count"])
     with pytest.raises(ValueError, match="helpful_yes"):
-        Article.objects.bulk_update([article], ["helpful_yes"])
+        Entry.objects.bulk_update([article], ["helpful_yes"])
     assert counts(article) == (10, 0, 0)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_views_counted_while_the_entry_is_saved_are_all_kept(make_article):
+def test_views_counted_while_the_entry_is_saved_are_all_kept(make_entry):
     """One thread counts views the way readers' requests do, while another saves the
     same entry again and again: through the ORM (reading it, then saving it a moment
     later, as code does) and through the admin's change form."""
-    article = make_article(title="Peer Support", slug="peer-support", view_count=0)
+    article = make_entry(title="Peer Support", slug="peer-support", view_count=0)
     # (A superuser: transactional tests can't rely on the Editors group migration's rows.)
     user = User.objects.create_superuser("chief", password="a-long-test-password")
     saving = threading.Event()
@@ -108,12 +108,12 @@ def test_views_counted_while_the_entry_is_saved_are_all_kept(make_article):
         try:
             saving.set()
             for n in range(5):
-                entry = Article.objects.get(pk=article.pk)
+                entry = Entry.objects.get(pk=article.pk)
                 entry.definition = f"Saved {n} times through the ORM."
                 time.sleep(0.02)  # views counted meanwhile
                 entry.save()
-                data = article_form_data(
-                    Article.objects.get(pk=article.pk), definition=f"Saved {n} times in the admin."
+                data = entry_form_data(
+                    Entry.objects.get(pk=article.pk), definition=f"Saved {n} times in the admin."
                 )
                 response = client.post(f"{ADMIN}/{article.pk}/change/", data)
                 if response.status_code != 302:
@@ -132,19 +132,19 @@ def test_views_counted_while_the_entry_is_saved_are_all_kept(make_article):
     assert errors == []
     assert len(counted) > 20  # views were counted while saves were made
     assert counts(article)[0] == len(counted)
-    assert Article.objects.get(pk=article.pk).definition == "Saved 4 times in the admin."
+    assert Entry.objects.get(pk=article.pk).definition == "Saved 4 times in the admin."
 
 
 @pytest.mark.parametrize("made_before", [False, True], ids=["revision", "older revision"])
-def test_reverting_a_version_keeps_the_live_counts(client, editor, make_article, made_before):
+def test_reverting_a_version_keeps_the_live_counts(client, editor, make_entry, made_before):
     client.force_login(editor)
-    article = make_article(title="Craving", slug="craving", definition="The first wording.")
+    article = make_entry(title="Craving", slug="craving", definition="The first wording.")
     url = f"{ADMIN}/{article.pk}/change/"
-    assert client.post(url, article_form_data(article)).status_code == 302  # revision 1
+    assert client.post(url, entry_form_data(article)).status_code == 302  # revision 1
     # Every field, as revisions made before counters were left out of them hold it.
-    every_field = serializers.serialize("json", [Article.objects.get(pk=article.pk)])
+    every_field = serializers.serialize("json", [Entry.objects.get(pk=article.pk)])
     add_counts(article, views=40, yes=3, no=1)
-    response = client.post(url, article_form_data(article, definition="A careless rewrite."))
+    response = client.post(url, entry_form_data(article, definition="A careless rewrite."))
     assert response.status_code == 302  # revision 2
     add_counts(article, views=2, yes=1)
     versions = Version.objects.get_for_object(article)
@@ -157,34 +157,34 @@ def test_reverting_a_version_keeps_the_live_counts(client, editor, make_article,
         Version.objects.filter(pk=earlier.pk).update(serialized_data=every_field)
     revert_url = f"{ADMIN}/{article.pk}/history/{earlier.pk}/"
     base = client.get(revert_url).context["adminform"].form["edit_base"].value()
-    data = article_form_data(article, definition="The first wording.", edit_base=base)
+    data = entry_form_data(article, definition="The first wording.", edit_base=base)
     assert client.post(revert_url, data).status_code == 302
     article.refresh_from_db()
     assert article.definition == "The first wording."
     assert counts(article) == (42, 4, 1)
 
 
-def test_loaddata_onto_an_existing_entry_keeps_its_counts(make_article, tmp_path):
-    article = make_article(slug="relapse", view_count=5, helpful_yes=1, helpful_no=1)
+def test_loaddata_onto_an_existing_entry_keeps_its_counts(make_entry, tmp_path):
+    article = make_entry(slug="relapse", view_count=5, helpful_yes=1, helpful_no=1)
     fixture = tmp_path / "relapse.json"
-    call_command("dumpdata", "articles.article", pks=str(article.pk), output=str(fixture))
+    call_command("dumpdata", "articles.entry", pks=str(article.pk), output=str(fixture))
     add_counts(article, views=7, yes=2)
     call_command("loaddata", str(fixture), verbosity=0)
     assert counts(article) == (12, 3, 1)
 
     # The same file into a database without the entry: it is restored as it was.
-    Article.objects.filter(pk=article.pk).delete()
+    Entry.objects.filter(pk=article.pk).delete()
     call_command("loaddata", str(fixture), verbosity=0)
     assert counts(article) == (5, 1, 1)
 
 
-def test_importing_files_over_an_entry_keeps_its_counts(make_article, tmp_path):
-    article = make_article(slug="relapse", view_count=30, helpful_yes=4, helpful_no=2)
+def test_importing_files_over_an_entry_keeps_its_counts(make_entry, tmp_path):
+    article = make_entry(slug="relapse", view_count=30, helpful_yes=4, helpful_no=2)
     call_command("export_content", str(tmp_path), verbosity=0)
     path = tmp_path / "relapse.md"
     path.write_text(path.read_text().replace(article.definition, "An imported definition."))
     add_counts(article, views=5)
     with counted_during_each_save(article, views=3, yes=1):
         call_command("import_content", str(tmp_path), verbosity=0)
-    assert Article.objects.get(pk=article.pk).definition == "An imported definition."
+    assert Entry.objects.get(pk=article.pk).definition == "An imported definition."
     assert counts(article) == (38, 5, 2)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from articles.models import Article
+from articles.models import Entry
 from tests.conftest import HUMAN_UA
 
 BOTS = [
@@ -29,25 +29,25 @@ BOTS = [
 
 
 def views(article):
-    return Article.objects.values_list("view_count", flat=True).get(pk=article.pk)
+    return Entry.objects.values_list("view_count", flat=True).get(pk=article.pk)
 
 
-def test_each_human_get_adds_exactly_one(human, make_article):
-    article = make_article(view_count=44)
+def test_each_human_get_adds_exactly_one(human, make_entry):
+    article = make_entry(view_count=44)
     for expected in (45, 46, 47):
         assert human.get(article.get_absolute_url()).status_code == 200
         assert views(article) == expected
 
 
 @pytest.mark.parametrize("user_agent", BOTS)
-def test_crawlers_do_not_count(client, make_article, user_agent):
-    article = make_article(view_count=10)
+def test_crawlers_do_not_count(client, make_entry, user_agent):
+    article = make_entry(view_count=10)
     assert client.get(article.get_absolute_url(), HTTP_USER_AGENT=user_agent).status_code == 200
     assert views(article) == 10
 
 
-def test_head_requests_do_not_count(human, make_article):
-    article = make_article(view_count=10)
+def test_head_requests_do_not_count(human, make_entry):
+    article = make_entry(view_count=10)
     assert human.head(article.get_absolute_url()).status_code == 200
     assert views(article) == 10
 
@@ -56,35 +56,35 @@ def test_head_requests_do_not_count(human, make_article):
     "header", [{"HTTP_SEC_PURPOSE": "prefetch"}, {"HTTP_SEC_PURPOSE": "prefetch;prerender"},
                {"HTTP_PURPOSE": "prefetch"}, {"HTTP_X_MOZ": "prefetch"}, {"HTTP_X_PURPOSE": "preview"}],
 )  # fmt: skip
-def test_prefetches_do_not_count(human, make_article, header):
-    article = make_article(view_count=10)
+def test_prefetches_do_not_count(human, make_entry, header):
+    article = make_entry(view_count=10)
     assert human.get(article.get_absolute_url(), **header).status_code == 200
     assert views(article) == 10
 
 
-def test_staff_views_do_not_count(human, make_article, editor):
-    article = make_article(view_count=10)
+def test_staff_views_do_not_count(human, make_entry, editor):
+    article = make_entry(view_count=10)
     human.force_login(editor)
     human.get(article.get_absolute_url())
     assert views(article) == 10
 
 
-def test_counting_does_not_touch_last_updated(human, make_article):
-    article = make_article()
-    before = Article.objects.get(pk=article.pk).updated_at
+def test_counting_does_not_touch_last_updated(human, make_entry):
+    article = make_entry()
+    before = Entry.objects.get(pk=article.pk).updated_at
     human.get(article.get_absolute_url())
-    assert Article.objects.get(pk=article.pk).updated_at == before
+    assert Entry.objects.get(pk=article.pk).updated_at == before
 
 
-def test_missing_pages_count_nothing(human, make_article):
-    article = make_article(view_count=5)
+def test_missing_pages_count_nothing(human, make_entry):
+    article = make_entry(view_count=5)
     human.get("/terms/not-there/")
     assert views(article) == 5
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_views_lose_nothing(make_article):
-    article = make_article(view_count=0)
+def test_concurrent_views_lose_nothing(make_entry):
+    article = make_entry(view_count=0)
     url = article.get_absolute_url()
     threads, per_thread, errors = 8, 10, []
 
@@ -109,13 +109,13 @@ def test_concurrent_views_lose_nothing(make_article):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_buffered_views_are_all_written_soon(settings, make_article):
+def test_buffered_views_are_all_written_soon(settings, make_entry):
     """With the buffer on (as in production), a burst of concurrent reads is written
     within a second or so, every view of it, and crawlers still don't count."""
     from articles.delivery import counting
 
     settings.VIEW_FLUSH_SECONDS = 0.2
-    article = make_article(view_count=5)
+    article = make_entry(view_count=5)
     url = article.get_absolute_url()
 
     def read(_):
@@ -136,11 +136,11 @@ def test_buffered_views_are_all_written_soon(settings, make_article):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_failed_write_keeps_the_views(settings, make_article, monkeypatch):
+def test_a_failed_write_keeps_the_views(settings, make_entry, monkeypatch):
     from articles.delivery import view_buffer
 
     settings.VIEW_FLUSH_SECONDS = 3600  # written only when flushed here
-    article = make_article(view_count=0)
+    article = make_entry(view_count=0)
     buffer = view_buffer.ViewBuffer()
     for _ in range(3):
         buffer.add(article.pk)

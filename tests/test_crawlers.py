@@ -17,7 +17,7 @@ from django.contrib.sitemaps import Sitemap
 from django.utils import timezone
 from django.utils.http import http_date
 
-from articles.models import Article
+from articles.models import Entry
 
 SITE = "https://glossary.example.org"  # KB_SITE_URL in the test settings
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -67,21 +67,21 @@ def canonical(response):
 
 
 @pytest.fixture
-def glossary(make_article, make_category):
+def glossary(make_entry, make_category):
     """Two categories of public entries, a draft and a scheduled entry."""
     support = make_category(name="Community & Support", slug="community-support")
     medicine = make_category(name="Medication", slug="medication")
-    peer = make_article(
+    peer = make_entry(
         title="Peer Support",
         slug="peer-support",
         category=support,
         aliases="Peer recovery support\nPeer mentoring",
         definition="Mutual aid between people who share the experience of recovery. " * 4,
     )
-    naloxone = make_article(title="Naloxone", slug="naloxone", category=medicine, aliases="Narcan")
+    naloxone = make_entry(title="Naloxone", slug="naloxone", category=medicine, aliases="Narcan")
     peer.related.add(naloxone)
-    make_article(title="Draft Entry", slug="draft-entry", status=Article.Status.DRAFT)
-    make_article(
+    make_entry(title="Draft Entry", slug="draft-entry", status=Entry.Status.DRAFT)
+    make_entry(
         title="Scheduled Entry",
         slug="scheduled-entry",
         published_at=timezone.now() + timezone.timedelta(days=3),
@@ -94,7 +94,7 @@ def glossary(make_article, make_category):
 
 def test_sitemap_lists_exactly_the_public_pages_with_their_update_times(client, glossary):
     entries = sitemap_entries(client)
-    public = Article.objects.published()
+    public = Entry.objects.published()
     expected = {SITE + "/", SITE + "/terms/"}
     expected |= {SITE + a.get_absolute_url() for a in public}
     expected |= {SITE + "/categories/community-support/", SITE + "/categories/medication/"}
@@ -106,10 +106,10 @@ def test_sitemap_lists_exactly_the_public_pages_with_their_update_times(client, 
 
 
 def test_sitemap_becomes_an_index_of_pages_beyond_the_url_limit(
-    client, glossary, make_article, monkeypatch
+    client, glossary, make_entry, monkeypatch
 ):
     for _ in range(5):
-        make_article()
+        make_entry()
     monkeypatch.setattr(Sitemap, "limit", 3)
     root = ET.fromstring(client.get("/sitemap.xml").content)
     assert root.tag.endswith("sitemapindex")
@@ -117,7 +117,7 @@ def test_sitemap_becomes_an_index_of_pages_beyond_the_url_limit(
     assert SITE + "/sitemap-terms.xml?p=2" in locations
     assert all(loc.startswith(SITE + "/sitemap-") for loc in locations)
     terms = {url for url in sitemap_entries(client) if "/terms/" in url and url != SITE + "/terms/"}
-    assert terms == {SITE + a.get_absolute_url() for a in Article.objects.published()}
+    assert terms == {SITE + a.get_absolute_url() for a in Entry.objects.published()}
     assert client.get("/sitemap-nonsense.xml").status_code == 404
     assert client.get("/sitemap-terms.xml?p=99").status_code == 404
 
@@ -132,7 +132,7 @@ def test_robots_txt_allows_content_and_hides_admin_and_search(client, glossary):
     robots.parse(response.content.decode().splitlines())
     for path in ("/", "/terms/", "/terms/peer-support/", "/categories/medication/", "/feed/"):
         assert robots.can_fetch("Googlebot", SITE + path), path
-    for path in ("/admin/", "/admin/articles/article/", "/search/?q=relapse", "/search/suggest/"):
+    for path in ("/admin/", "/admin/articles/entry/", "/search/?q=relapse", "/search/suggest/"):
         assert not robots.can_fetch("Googlebot", SITE + path), path
     assert robots.site_maps() == [SITE + "/sitemap.xml"]
 
@@ -222,9 +222,9 @@ def test_canonical_comes_from_settings_not_from_the_host_header(client, glossary
     assert "localhost" not in client.get("/sitemap.xml", HTTP_HOST="localhost").content.decode()
 
 
-def test_content_cannot_break_out_of_the_json_ld_block(client, make_article):
+def test_content_cannot_break_out_of_the_json_ld_block(client, make_entry):
     hostile = '</script><script>alert("x")</script><!-- & "quotes"'
-    make_article(title=f"Evil {hostile}", slug="evil", definition=f"Def {hostile}", aliases=hostile)
+    make_entry(title=f"Evil {hostile}", slug="evil", definition=f"Def {hostile}", aliases=hostile)
     html = client.get("/terms/evil/").content.decode()
     blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert len(blocks) == 1
@@ -239,8 +239,8 @@ def test_content_cannot_break_out_of_the_json_ld_block(client, make_article):
 # Addresses
 
 
-def test_renamed_entry_redirects_from_every_old_address(client, make_article):
-    article = make_article(title="Sober Living", slug="sober-house")
+def test_renamed_entry_redirects_from_every_old_address(client, make_entry):
+    article = make_entry(title="Sober Living", slug="sober-house")
     article.slug = "sober-living-home"
     article.save()
     article.slug = "sober-living"
@@ -257,29 +257,29 @@ def test_renamed_entry_redirects_from_every_old_address(client, make_article):
     assert client.get("/terms/sober-living/")["Location"] == "/terms/sober-house/"
 
 
-def test_an_old_address_taken_by_another_entry_serves_that_entry(client, make_article):
-    first = make_article(slug="recovery-capital")
+def test_an_old_address_taken_by_another_entry_serves_that_entry(client, make_entry):
+    first = make_entry(slug="recovery-capital")
     first.slug = "recovery-resources"
     first.save()
-    make_article(title="Recovery Capital", slug="recovery-capital")
+    make_entry(title="Recovery Capital", slug="recovery-capital")
     response = client.get("/terms/recovery-capital/")
     assert response.status_code == 200 and b"Recovery Capital" in response.content
 
 
-def test_redirect_keeps_the_query_and_points_only_to_public_entries(client, make_article):
-    article = make_article(slug="old-name")
+def test_redirect_keeps_the_query_and_points_only_to_public_entries(client, make_entry):
+    article = make_entry(slug="old-name")
     article.slug = "new-name"
     article.save()
     response = client.get("/terms/old-name/?utm_source=x")
     assert response["Location"] == "/terms/new-name/?utm_source=x"
-    article.status = Article.Status.DRAFT
+    article.status = Entry.Status.DRAFT
     article.save()
     assert client.get("/terms/old-name/").status_code == 404
     assert client.get("/terms/new-name/").status_code == 404
 
 
-def test_deleted_entry_is_gone_at_every_address(client, make_article):
-    article = make_article(title="Retired Term", slug="retired-term")
+def test_deleted_entry_is_gone_at_every_address(client, make_entry):
+    article = make_entry(title="Retired Term", slug="retired-term")
     article.slug = "retired"
     article.save()
     article.delete()
@@ -287,7 +287,7 @@ def test_deleted_entry_is_gone_at_every_address(client, make_article):
         response = client.get(path)
         assert response.status_code == 410, path
         assert b"Retired Term" in response.content and b"noindex" in response.content
-    draft = make_article(slug="never-public", status=Article.Status.DRAFT)
+    draft = make_entry(slug="never-public", status=Entry.Status.DRAFT)
     draft.delete()
     assert client.get("/terms/never-public/").status_code == 404
 
@@ -333,7 +333,7 @@ def test_a_change_invalidates_the_validators(client, glossary):
         assert response.status_code == 200, path
     # Unpublishing changes the lists too.
     etag = client.get("/terms/")["ETag"]
-    naloxone.status = Article.Status.DRAFT
+    naloxone.status = Entry.Status.DRAFT
     naloxone.save()
     assert client.get("/terms/", HTTP_IF_NONE_MATCH=etag).status_code == 200
     # A key point changes its entry's page.
@@ -343,8 +343,8 @@ def test_a_change_invalidates_the_validators(client, glossary):
     assert response.status_code == 200 and b"A new key point" in response.content
 
 
-def test_deleting_an_entry_moves_the_lists_last_modified(client, glossary, make_article):
-    doomed = make_article(category=glossary["medicine"])
+def test_deleting_an_entry_moves_the_lists_last_modified(client, glossary, make_entry):
+    doomed = make_entry(category=glossary["medicine"])
     response = client.get("/categories/medication/")
     doomed.delete()
     late = http_date(timezone.now().timestamp() + 1)
@@ -376,7 +376,7 @@ def test_feed_lists_public_entries_newest_first(client, glossary):
     assert not feed.bozo
     assert feed.feed.title == "Recovery Glossary: new and updated entries"
     links = [entry.link for entry in feed.entries]
-    public = Article.objects.published().order_by("-updated_at")
+    public = Entry.objects.published().order_by("-updated_at")
     assert links == [SITE + article.get_absolute_url() for article in public]
     updated = [datetime.fromisoformat(entry.updated) for entry in feed.entries]
     assert updated == sorted(updated, reverse=True)
@@ -389,14 +389,14 @@ def test_feed_lists_public_entries_newest_first(client, glossary):
 
 @pytest.mark.parametrize("one_page", [2000, 10], ids=["one index page", "a page per letter"])
 def test_a_crawler_reaches_every_public_entry_through_links(
-    client, glossary, make_article, monkeypatch, one_page
+    client, glossary, make_entry, monkeypatch, one_page
 ):
     from articles import views
 
     monkeypatch.setattr(views, "INDEX_ONE_PAGE", one_page)
     monkeypatch.setattr(views, "INDEX_PAGE_SIZE", 4)
     for n in range(30):
-        make_article(title=f"Extra Term {n:02}", category=glossary["medicine"])
+        make_entry(title=f"Extra Term {n:02}", category=glossary["medicine"])
     robots = RobotFileParser()
     robots.parse(client.get("/robots.txt").content.decode().splitlines())
     seen, queue, pages = {"/"}, deque(["/"]), {}
@@ -416,7 +416,7 @@ def test_a_crawler_reaches_every_public_entry_through_links(
             if target not in seen:
                 seen.add(target)
                 queue.append(target)
-    expected = {article.get_absolute_url() for article in Article.objects.published()}
+    expected = {article.get_absolute_url() for article in Entry.objects.published()}
     assert expected <= set(pages)
     # Every page it saw names itself as canonical.
     for path, canonical_url in pages.items():

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from reversion.models import Version
 
-from articles.models import Article, EditorPresence, KeyPoint, Source
-from tests.forms import article_form_data
+from articles.models import EditorPresence, Entry, KeyPoint, Source
+from tests.forms import entry_form_data
 
 
 def _editor(username, first_name):
@@ -34,8 +34,8 @@ def bob(db):
 
 
 @pytest.fixture
-def entry(make_article):
-    article = make_article(
+def entry(make_entry):
+    article = make_entry(
         title="Relapse",
         slug="relapse",
         definition="A return to use after a period of recovery.",
@@ -43,11 +43,11 @@ def entry(make_article):
         key_points=["Relapse is common.", "Warning signs come first.", "Plans help."],
     )
     Source.objects.create(article=article, title="NIDA", order=1)
-    return Article.objects.get(pk=article.pk)
+    return Entry.objects.get(pk=article.pk)
 
 
 def _url(article):
-    return f"/admin/articles/article/{article.pk}/change/"
+    return f"/admin/articles/entry/{article.pk}/change/"
 
 
 def _rows(article, prefix="key_points", changes=None):
@@ -74,7 +74,7 @@ def _rows(article, prefix="key_points", changes=None):
 
 def _form(article, **overrides):
     """The change form as it is now, key points and sources included."""
-    return article_form_data(article, **_rows(article) | _rows(article, "sources") | overrides)
+    return entry_form_data(article, **_rows(article) | _rows(article, "sources") | overrides)
 
 
 def test_changes_to_different_fields_both_survive(alice, bob, entry):
@@ -186,9 +186,9 @@ def test_rows_changed_on_both_sides_merge_row_by_row(alice, bob, entry):
     assert sorted(entry.sources.values_list("title", flat=True)) == ["NIDA", "SAMHSA"]
 
 
-def test_related_entries_added_by_both_editors_are_all_kept(alice, bob, entry, make_article):
-    craving = make_article(title="Craving", slug="craving")
-    trigger = make_article(title="Trigger", slug="trigger")
+def test_related_entries_added_by_both_editors_are_all_kept(alice, bob, entry, make_entry):
+    craving = make_entry(title="Craving", slug="craving")
+    trigger = make_entry(title="Trigger", slug="trigger")
     form_a, form_b = _form(entry), _form(entry)
     form_a["related"] = [str(craving.pk)]
     assert alice.post(_url(entry), form_a).status_code == 302
@@ -224,7 +224,7 @@ def test_a_damaged_row_id_is_shown_on_its_row(alice, entry):
     assert any(form.non_field_errors() for form in formset.forms)
 
 
-def test_every_save_counts_a_new_version(entry, make_article):
+def test_every_save_counts_a_new_version(entry, make_entry):
     version = entry.version
     entry.tldr = "Changed in the shell."
     entry.save()
@@ -232,9 +232,9 @@ def test_every_save_counts_a_new_version(entry, make_article):
     KeyPoint.objects.create(article=entry, text="Another point.", order=9)
     entry.refresh_from_db()
     assert entry.version == version + 2
-    other = make_article()
+    other = make_entry()
     entry.related.add(other)
-    other_version = Article.objects.get(pk=other.pk).version
+    other_version = Entry.objects.get(pk=other.pk).version
     entry.refresh_from_db()
     assert entry.version == version + 3 and other_version == other.version + 1
 
@@ -244,7 +244,7 @@ def test_revert_over_a_newer_change_merges_instead_of_overwriting(alice, bob, en
     entry.refresh_from_db()
     first = Version.objects.get_for_object(entry).first()  # the newest: "Version two."
     assert alice.post(_url(entry), _form(entry, definition="Version three.")).status_code == 302
-    revert_url = f"/admin/articles/article/{entry.pk}/history/{first.pk}/"
+    revert_url = f"/admin/articles/entry/{entry.pk}/history/{first.pk}/"
     revert_form = alice.get(revert_url).context["adminform"].form
     data = {key: revert_form[key].value() for key in ("edit_base",)}
     entry.refresh_from_db()
@@ -267,7 +267,7 @@ def test_the_form_says_who_else_is_editing(alice, bob, entry):
     html = bob.get(_url(entry)).content.decode()
     assert "Also editing now:" in html and "Alice (since" in html
     page = EditorPresence.objects.get(user__username="alice").page
-    url = f"/admin/articles/article/{entry.pk}/editors/"
+    url = f"/admin/articles/entry/{entry.pk}/editors/"
     assert "Bob (since" in alice.post(url, {"page": page}).json()["editors"]
     assert alice.post(url, {"page": page, "leave": "1"}).status_code == 200
     assert bob.post(url, {"page": "x"}).json()["editors"] == ""
@@ -292,10 +292,10 @@ def test_damaged_form_data_gets_a_form_back_never_a_500(alice, entry, damage):
         assert "errornote" in response.content.decode()
 
 
-def test_another_entrys_form_base_is_not_trusted(alice, entry, make_article):
-    other = make_article()
+def test_another_entrys_form_base_is_not_trusted(alice, entry, make_entry):
+    other = make_entry()
     form = _form(entry, tldr="Typed here.")
-    form["edit_base"] = article_form_data(other)["edit_base"]
+    form["edit_base"] = entry_form_data(other)["edit_base"]
     response = alice.post(_url(entry), form)
     assert response.status_code == 200 and "did not say which version" in response.content.decode()
 

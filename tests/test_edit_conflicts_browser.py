@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from playwright.sync_api import expect
 
-from articles.models import Article, KeyPoint
+from articles.models import Entry, KeyPoint
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,8 +17,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def entry(make_article):
-    return make_article(
+def entry(make_entry):
+    return make_entry(
         title="Relapse",
         slug="relapse",
         definition="A return to use after a period of recovery.",
@@ -47,7 +47,7 @@ def _sign_in(browser, live_server, username, first_name):
 def editors(browser, live_server, entry):
     alice = _sign_in(browser, live_server, "alice", "Alice")
     bob = _sign_in(browser, live_server, "bob", "Bob")
-    url = f"{live_server.url}/admin/articles/article/{entry.pk}/change/"
+    url = f"{live_server.url}/admin/articles/entry/{entry.pk}/change/"
     alice.goto(url)
     bob.goto(url)
     yield alice, bob
@@ -154,14 +154,14 @@ def test_a_key_point_changed_while_deleted_comes_back_with_the_text_kept(editors
     assert "Warning signs often come weeks first." in values
     _save(bob)
     _saved(bob)
-    assert "Warning signs often come weeks first." in Article.objects.get(
+    assert "Warning signs often come weeks first." in Entry.objects.get(
         pk=entry.pk
     ).key_points.values_list("text", flat=True)
 
 
 def test_also_editing_now_follows_who_comes_and_goes(browser, live_server, entry, monkeypatch):
     monkeypatch.setattr("articles.editing.admin.HEARTBEAT_SECONDS", 1)
-    url = f"{live_server.url}/admin/articles/article/{entry.pk}/change/"
+    url = f"{live_server.url}/admin/articles/entry/{entry.pk}/change/"
     alice = _sign_in(browser, live_server, "alice", "Alice")
     alice.goto(url)
     line = alice.locator(".editors-now")

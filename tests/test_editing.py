@@ -15,8 +15,8 @@ from django.utils import timezone
 from articles.content import quality
 from articles.content.files import entry_data
 from articles.content.rendering import render_markdown
-from articles.models import Article, Category, ExpertQuote, KeyPoint, Source
-from tests.forms import article_form_data
+from articles.models import Category, Entry, ExpertQuote, KeyPoint, Source
+from tests.forms import entry_form_data
 
 HOSTILE_BODY = "## Hi\n\n**bold** <script>alert(1)</script> [x](javascript:alert(1))"
 
@@ -48,27 +48,27 @@ def _form_with_parts(article):
     rows["related"] = [str(pk) for pk in article.related.values_list("pk", flat=True)]
     rows["reviewed_by"] = article.reviewed_by
     rows["reviewed_at"] = str(article.reviewed_at or "")
-    return article_form_data(article, **rows)
+    return entry_form_data(article, **rows)
 
 
-def test_form_preview_is_the_page_readers_see(staff, make_article):
+def test_form_preview_is_the_page_readers_see(staff, make_entry):
     """Unchanged, the form's preview is the saved entry's page, cross-links and all."""
-    make_article(title="Sponsor", slug="sponsor")
-    article = make_article(
+    make_entry(title="Sponsor", slug="sponsor")
+    article = make_entry(
         title="Craving", slug="craving", key_points=["Cravings pass."],
         quotes=[("Ride the wave.", "Peer specialist")], reviewed_by="Dr. A",
         reviewed_at=date(2026, 1, 2),
         body="## One\n\n- a list\n- with a sponsor\n\n## Two\n\nText.\n\n## Three\n\nEnd.",
     )  # fmt: skip
-    article.related.add(make_article(title="Urge Surfing", slug="urge-surfing"))
+    article.related.add(make_entry(title="Urge Surfing", slug="urge-surfing"))
     Source.objects.create(article=article, title="A study", url="https://example.org/s",
                           accessed=date(2026, 1, 1), order=1)  # fmt: skip
-    url = f"/admin/articles/article/{article.pk}/form-preview/"
+    url = f"/admin/articles/entry/{article.pk}/form-preview/"
     response = staff.post(url, _form_with_parts(article))
     assert response.status_code == 200
     preview = _article_element(response.content.decode())
     page = _article_element(
-        staff.get(f"/admin/articles/article/{article.pk}/preview/").content.decode()
+        staff.get(f"/admin/articles/entry/{article.pk}/preview/").content.decode()
     )
     assert preview == page
     assert 'class="term-link" href="/terms/sponsor/"' in preview and 'class="toc"' in preview
@@ -76,7 +76,7 @@ def test_form_preview_is_the_page_readers_see(staff, make_article):
     changed = _form_with_parts(article) | {"title": "Cravings", "key_points-0-DELETE": "on"}
     html = staff.post(url, changed).content.decode()
     assert "<h1>Cravings</h1>" in html and "Cravings pass." not in html
-    assert Article.objects.get(pk=article.pk).title == "Craving"
+    assert Entry.objects.get(pk=article.pk).title == "Craving"
 
 
 def test_form_preview_sanitises_exactly_like_the_page(staff, make_category):
@@ -85,7 +85,7 @@ def test_form_preview_sanitises_exactly_like_the_page(staff, make_category):
         "sources-TOTAL_FORMS": "1", "sources-0-title": "Bad",
         "sources-0-url": "javascript:alert(1)",
     }  # fmt: skip
-    response = staff.post("/admin/articles/article/form-preview/", data)
+    response = staff.post("/admin/articles/entry/form-preview/", data)
     assert response.status_code == 200
     html = response.content.decode()
     assert render_markdown(HOSTILE_BODY) in html
@@ -99,17 +99,17 @@ def test_form_preview_of_nonsense_is_a_page_not_an_error(staff):
         "sources-TOTAL_FORMS": "10000000", "sources-0-title": "T", "sources-0-accessed": "x",
     }  # fmt: skip
     for url in (
-        "/admin/articles/article/form-preview/",
-        "/admin/articles/article/999/form-preview/",
+        "/admin/articles/entry/form-preview/",
+        "/admin/articles/entry/999/form-preview/",
     ):
         response = staff.post(url, nonsense)
         assert response.status_code == 200 and "Untitled entry" in response.content.decode()
 
 
 def test_form_preview_is_for_staff_with_a_csrf_token_never_cached_framed_by_admin_only(
-    client, editor, make_article
+    client, editor, make_entry
 ):
-    url = "/admin/articles/article/form-preview/"
+    url = "/admin/articles/entry/form-preview/"
     response = client.post(url, {"body": "x"})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     strict = Client(enforce_csrf_checks=True)
@@ -124,28 +124,28 @@ def test_form_preview_is_for_staff_with_a_csrf_token_never_cached_framed_by_admi
     assert "frame-ancestors 'self'" in frame["Content-Security-Policy"]
     assert staff.put(url).status_code == 405
     # Only the entry form may frame it; readers' pages still may not be framed at all.
-    article = make_article(slug="framed")
-    form = staff.get(f"/admin/articles/article/{article.pk}/change/")
+    article = make_entry(slug="framed")
+    form = staff.get(f"/admin/articles/entry/{article.pk}/change/")
     assert "frame-src 'self'" in form["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in form["Content-Security-Policy"]
     page = Client().get("/terms/framed/")
     assert page["X-Frame-Options"] == "DENY" and "frame-src" not in page["Content-Security-Policy"]
 
 
-def test_form_preview_needs_the_right_to_edit(make_article):
+def test_form_preview_needs_the_right_to_edit(make_entry):
     from django.contrib.auth.models import User
 
     visitor = Client()
     visitor.force_login(User.objects.create_user("staff-only", is_staff=True))
-    article = make_article()
-    for url in ("/admin/articles/article/form-preview/",
-                f"/admin/articles/article/{article.pk}/form-preview/"):  # fmt: skip
+    article = make_entry()
+    for url in ("/admin/articles/entry/form-preview/",
+                f"/admin/articles/entry/{article.pk}/form-preview/"):  # fmt: skip
         assert visitor.post(url, {"body": "x"}).status_code in {302, 403}
 
 
-def test_staff_preview_of_a_draft_is_private_uncounted_and_noindex(staff, client, make_article):
-    draft = make_article(slug="draft-entry", title="Draft Entry", status=Article.Status.DRAFT)
-    response = staff.get(f"/admin/articles/article/{draft.pk}/preview/")
+def test_staff_preview_of_a_draft_is_private_uncounted_and_noindex(staff, client, make_entry):
+    draft = make_entry(slug="draft-entry", title="Draft Entry", status=Entry.Status.DRAFT)
+    response = staff.get(f"/admin/articles/entry/{draft.pk}/preview/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "Draft Entry" in html and "this entry is a draft" in html
@@ -154,23 +154,23 @@ def test_staff_preview_of_a_draft_is_private_uncounted_and_noindex(staff, client
     draft.refresh_from_db()
     assert draft.view_count == 0
     anonymous = Client()
-    assert anonymous.get(f"/admin/articles/article/{draft.pk}/preview/").status_code == 302
+    assert anonymous.get(f"/admin/articles/entry/{draft.pk}/preview/").status_code == 302
     assert anonymous.get("/terms/draft-entry/").status_code == 404
-    change = staff.get(f"/admin/articles/article/{draft.pk}/change/").content.decode()
-    assert f'/admin/articles/article/{draft.pk}/preview/"' in change
+    change = staff.get(f"/admin/articles/entry/{draft.pk}/change/").content.decode()
+    assert f'/admin/articles/entry/{draft.pk}/preview/"' in change
 
 
 # Scheduled publishing
 
 
-def test_a_scheduled_entry_appears_everywhere_at_its_time(client, make_article, make_category):
+def test_a_scheduled_entry_appears_everywhere_at_its_time(client, make_entry, make_category):
     category = make_category(slug="care")
     start = timezone.now()
-    soon = make_article(
+    soon = make_entry(
         title="Urge Surfing", slug="urge-surfing", category=category,
         published_at=start + timedelta(hours=1),
     )  # fmt: skip
-    other = make_article(title="Craving", slug="craving", category=category,
+    other = make_entry(title="Craving", slug="craving", category=category,
                          body="## A\n\nTry urge surfing.")  # fmt: skip
     other.related.add(soon)
 
@@ -196,22 +196,22 @@ def test_a_scheduled_entry_appears_everywhere_at_its_time(client, make_article, 
     assert all(shown.values()), shown
 
 
-def test_bulk_publish_and_unpublish(staff, make_article):
-    drafts = [make_article(status=Article.Status.DRAFT) for _ in range(3)]
+def test_bulk_publish_and_unpublish(staff, make_entry):
+    drafts = [make_entry(status=Entry.Status.DRAFT) for _ in range(3)]
     ids = [str(a.pk) for a in drafts]
-    url = "/admin/articles/article/"
+    url = "/admin/articles/entry/"
     response = staff.post(url, {"action": "publish", "_selected_action": ids}, follow=True)
     assert b"Published 3 entries" in response.content
-    assert all(a.is_public for a in Article.objects.filter(pk__in=ids))
+    assert all(a.is_public for a in Entry.objects.filter(pk__in=ids))
     staff.post(url, {"action": "unpublish", "_selected_action": ids[:2]})
-    assert Article.objects.filter(pk__in=ids, status="draft").count() == 2
+    assert Entry.objects.filter(pk__in=ids, status="draft").count() == 2
 
 
 # Medical review, sources, quote kinds
 
 
-def test_review_sources_and_quote_kinds_show_on_the_page(client, make_article):
-    article = make_article(
+def test_review_sources_and_quote_kinds_show_on_the_page(client, make_entry):
+    article = make_entry(
         slug="naloxone",
         reviewed_by="Jordan Ellis, PharmD",
         reviewed_at=date(2026, 8, 2),
@@ -235,13 +235,13 @@ def test_review_sources_and_quote_kinds_show_on_the_page(client, make_article):
     assert page["reviewedBy"] == {"@type": "Person", "name": "Jordan Ellis, PharmD"}
 
 
-def test_review_due_listing(staff, make_article):
-    make_article(title="Never Reviewed")
-    make_article(title="Long Ago", reviewed_at=date.today() - timedelta(days=500))
-    make_article(title="Recently", reviewed_at=date.today() - timedelta(days=30))
-    due = staff.get("/admin/articles/article/?review=due").content.decode()
+def test_review_due_listing(staff, make_entry):
+    make_entry(title="Never Reviewed")
+    make_entry(title="Long Ago", reviewed_at=date.today() - timedelta(days=500))
+    make_entry(title="Recently", reviewed_at=date.today() - timedelta(days=30))
+    due = staff.get("/admin/articles/entry/?review=due").content.decode()
     assert "Never Reviewed" in due and "Long Ago" in due and "Recently" not in due
-    current = staff.get("/admin/articles/article/?review=current").content.decode()
+    current = staff.get("/admin/articles/entry/?review=current").content.decode()
     assert "Recently" in current and "Long Ago" not in current
 
 
@@ -249,16 +249,16 @@ def test_review_due_listing(staff, make_article):
 
 
 @pytest.fixture
-def rich_glossary(make_article, make_category):
+def rich_glossary(make_entry, make_category):
     category = make_category(name="Care", slug="care", description="Looking after yourself.")
-    first = make_article(
+    first = make_entry(
         title="Relapse", slug="relapse", category=category, aliases="Slip\nLapse",
         body="## Part\n\nText *here*.", key_points=["One", "Two"],
         quotes=[("Keep going.", "Peer specialist")], reviewed_by="Dr. A",
         reviewed_at=date(2026, 1, 2), stigmatizing_terms="relapser", language_note="Be kind.",
     )  # fmt: skip
-    second = make_article(title="Craving", slug="craving", category=category,
-                          status=Article.Status.DRAFT)  # fmt: skip
+    second = make_entry(title="Craving", slug="craving", category=category,
+                          status=Entry.Status.DRAFT)  # fmt: skip
     first.related.add(second)
     Source.objects.create(article=first, title="A study", publisher="NIDA",
                           url="https://example.org/s", accessed=date(2026, 1, 1))  # fmt: skip
@@ -268,7 +268,7 @@ def rich_glossary(make_article, make_category):
 def _snapshot():
     """Every entry's content (its version is bookkeeping, counted anew by an import)."""
     snapshot = {}
-    for article in Article.objects.order_by("slug"):
+    for article in Entry.objects.order_by("slug"):
         data, body = entry_data(article)
         del data["version"]
         snapshot[article.slug] = (data, body)
@@ -280,15 +280,15 @@ def test_export_then_import_into_an_empty_database_is_lossless(rich_glossary, tm
     categories = list(Category.objects.values("name", "slug", "description", "order"))
     call_command("export_content", str(tmp_path), verbosity=0)
     assert (tmp_path / "relapse.md").read_text().startswith("---\ntitle: Relapse\n")
-    Article.objects.all().delete()
+    Entry.objects.all().delete()
     Category.objects.all().delete()
     call_command("import_content", str(tmp_path), verbosity=0)
     assert _snapshot() == before
     assert list(Category.objects.values("name", "slug", "description", "order")) == categories
     # Again: nothing changes.
-    stamp = Article.objects.get(slug="relapse").updated_at
+    stamp = Entry.objects.get(slug="relapse").updated_at
     call_command("import_content", str(tmp_path), verbosity=0)
-    assert Article.objects.get(slug="relapse").updated_at == stamp
+    assert Entry.objects.get(slug="relapse").updated_at == stamp
 
 
 def test_import_dry_run_changes_nothing(rich_glossary, tmp_path, capsys):
@@ -297,7 +297,7 @@ def test_import_dry_run_changes_nothing(rich_glossary, tmp_path, capsys):
     path.write_text(path.read_text().replace("title: Relapse", "title: Relapse Explained"))
     call_command("import_content", str(tmp_path), "--dry-run")
     assert "Would update: relapse" in capsys.readouterr().out
-    assert Article.objects.get(slug="relapse").title == "Relapse"
+    assert Entry.objects.get(slug="relapse").title == "Relapse"
 
 
 def test_import_errors_name_file_and_line_and_change_nothing(rich_glossary, tmp_path):
@@ -329,7 +329,7 @@ def test_import_reports_problems_as_file_line_message(rich_glossary, tmp_path, c
 
 def test_import_refuses_to_overwrite_an_entry_saved_since_the_export(rich_glossary, tmp_path):
     call_command("export_content", str(tmp_path), verbosity=0)
-    relapse = Article.objects.get(slug="relapse")
+    relapse = Entry.objects.get(slug="relapse")
     relapse.tldr = "Saved in the admin after the export."
     relapse.save()
     path = tmp_path / "relapse.md"
@@ -347,7 +347,7 @@ def test_import_refuses_to_overwrite_an_entry_saved_since_the_export(rich_glossa
 
 def test_import_names_the_entry_and_its_version_when_refusing(rich_glossary, tmp_path, capsys):
     call_command("export_content", str(tmp_path), verbosity=0)
-    Article.objects.get(slug="relapse").save()
+    Entry.objects.get(slug="relapse").save()
     path = tmp_path / "relapse.md"
     path.write_text(path.read_text().replace("tldr: Summary", "tldr: Changed. Summary"))
     with pytest.raises(CommandError):
@@ -363,7 +363,7 @@ def test_files_stay_current_after_their_import(rich_glossary, tmp_path):
     for n in (1, 2):  # edit, import, edit again, import again: never refused
         path.write_text(path.read_text().replace("tldr: ", f"tldr: Edit {n}. ", 1))
         call_command("import_content", str(tmp_path), verbosity=0)
-    relapse = Article.objects.get(slug="relapse")
+    relapse = Entry.objects.get(slug="relapse")
     assert relapse.tldr.startswith("Edit 2. Edit 1.")
     assert f"\nversion: {relapse.version}\n" in path.read_text()
 
@@ -375,23 +375,23 @@ def test_a_file_without_a_version_does_not_overwrite_an_entry(rich_glossary, tmp
     path.write_text(text.replace("tldr: ", "tldr: Hand-written. ", 1))
     with pytest.raises(CommandError):
         call_command("import_content", str(tmp_path), verbosity=0)
-    assert not Article.objects.get(slug="relapse").tldr.startswith("Hand-written.")
+    assert not Entry.objects.get(slug="relapse").tldr.startswith("Hand-written.")
 
 
 def _stored(slug):
-    return Article.objects.get(slug=slug).content_warnings.splitlines()
+    return Entry.objects.get(slug=slug).content_warnings.splitlines()
 
 
 def test_an_import_stores_the_warnings_of_what_it_writes_and_of_entries_it_concerns(
-    rich_glossary, make_article, tmp_path
+    rich_glossary, make_entry, tmp_path
 ):
     call_command("export_content", str(tmp_path), verbosity=0)
-    Article.objects.all().delete()
-    waiting = make_article(slug="waiting", body="## A\n\nSee [relapse](/terms/relapse/).")
+    Entry.objects.all().delete()
+    waiting = make_entry(slug="waiting", body="## A\n\nSee [relapse](/terms/relapse/).")
     quality.refresh(waiting)
     assert "A link goes nowhere: /terms/relapse/" in _stored("waiting")
     call_command("import_content", str(tmp_path), verbosity=0)
-    for article in Article.objects.exclude(slug="waiting"):
+    for article in Entry.objects.exclude(slug="waiting"):
         assert article.content_warnings.splitlines() == quality.warnings(article), article.slug
     assert "No sources." in _stored("craving") and quality.NO_RELATED not in _stored("craving")
     assert "A link goes nowhere: /terms/relapse/" not in _stored("waiting")
@@ -432,7 +432,7 @@ def test_an_import_refuses_a_slug_taken_naming_file_and_line(
         call_command("import_content", str(tmp_path), "--force")
     line = path.read_text().splitlines().index(f"slug: {slug}") + 1
     assert f"{path}:{line}: {says}; choose another slug" in capsys.readouterr().err
-    assert not Article.objects.filter(slug=slug).exists()
+    assert not Entry.objects.filter(slug=slug).exists()
 
 
 def test_a_duplicate_title_reads_the_same_in_an_import_as_in_the_admin(

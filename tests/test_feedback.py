@@ -4,8 +4,8 @@ refused."""
 from django.test import Client
 
 
-def test_feedback_counts_one_answer_per_reader(client, make_article):
-    article = make_article(slug="craving")
+def test_feedback_counts_one_answer_per_reader(client, make_entry):
+    article = make_entry(slug="craving")
     page = client.get("/terms/craving/").content.decode()
     assert "Was this helpful?" in page and "csrfmiddlewaretoken" not in page
     response = client.post("/terms/craving/feedback/", {"helpful": "yes"})
@@ -24,8 +24,8 @@ def test_feedback_counts_one_answer_per_reader(client, make_article):
     assert client.post("/terms/nope/feedback/", {"helpful": "yes"}).status_code == 404
 
 
-def test_answers_from_other_sites_are_refused(make_article):
-    article = make_article(slug="craving")
+def test_answers_from_other_sites_are_refused(make_entry):
+    article = make_entry(slug="craving")
     strict = Client(enforce_csrf_checks=True)  # no token needed: the origin is checked
     answer = {"helpful": "yes"}
     forged = [
@@ -49,8 +49,8 @@ def test_answers_from_other_sites_are_refused(make_article):
         assert Client(**headers).post("/terms/craving/feedback/", answer).status_code == 303
 
 
-def test_a_reader_gets_no_cookie_until_answering(make_article):
-    make_article(slug="craving")
+def test_a_reader_gets_no_cookie_until_answering(make_entry):
+    make_entry(slug="craving")
     reader = Client()
     for _ in range(2):
         assert not reader.get("/terms/craving/").cookies

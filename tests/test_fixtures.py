@@ -5,7 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from articles.models import Article, Category
+from articles.models import Category, Entry
 
 REQUIRED = {
     "Peer Support": [], "Relapse": [], "Relapse Prevention": [], "Craving": [], "Trigger": [],
@@ -31,7 +31,7 @@ REQUIRED = {
 @pytest.fixture
 def demo(db):
     call_command("load_demo_content", verbosity=0)
-    return Article.objects.prefetch_related("key_points", "quotes", "related").select_related(
+    return Entry.objects.prefetch_related("key_points", "quotes", "related").select_related(
         "category"
     )
 
@@ -39,7 +39,7 @@ def demo(db):
 def test_demo_content_loads_into_an_empty_database(demo):
     assert demo.published().count() >= 45
     assert Category.objects.count() >= 5
-    assert all(c.articles.exists() for c in Category.objects.all())
+    assert all(c.entries.exists() for c in Category.objects.all())
 
 
 def test_every_required_title_exists_with_its_aliases(demo):
@@ -53,7 +53,7 @@ def test_every_required_title_exists_with_its_aliases(demo):
 
 def test_every_entry_is_complete(demo):
     for article in demo:
-        assert article.status == Article.Status.PUBLISHED
+        assert article.status == Entry.Status.PUBLISHED
         for field in ("title", "definition", "tldr", "body", "body_html"):
             assert getattr(article, field).strip(), (article.slug, field)
         assert 3 <= len(article.key_points.all()) <= 5, article.slug
@@ -97,16 +97,16 @@ def test_reference_entry_is_kept_as_given(demo):
     ]
 
 
-def test_loader_never_loads_over_existing_content(make_article):
-    make_article(title="Mine", slug="mine")
+def test_loader_never_loads_over_existing_content(make_entry):
+    make_entry(title="Mine", slug="mine")
     call_command("load_demo_content", verbosity=0)
-    assert list(Article.objects.values_list("slug", flat=True)) == ["mine"]
+    assert list(Entry.objects.values_list("slug", flat=True)) == ["mine"]
 
 
 def test_dry_run_writes_nothing(db, capsys):
     call_command("load_demo_content", dry_run=True)
     assert "Would load" in capsys.readouterr().out
-    assert not Article.objects.exists()
+    assert not Entry.objects.exists()
 
 
 def test_every_demo_page_renders(demo, client):
@@ -122,11 +122,11 @@ def test_every_demo_page_renders(demo, client):
 def test_demo_content_shows_review_sources_voices_and_language_notes(demo):
     from articles.models import ExpertQuote, Source
 
-    reviewed = Article.objects.exclude(reviewed_by="").filter(reviewed_at__isnull=False)
+    reviewed = Entry.objects.exclude(reviewed_by="").filter(reviewed_at__isnull=False)
     assert reviewed.count() >= 3 and Source.objects.count() >= 5
     kinds = set(ExpertQuote.objects.values_list("kind", flat=True))
     assert {"clinician", "peer", "lived"} <= kinds
-    noted = Article.objects.exclude(stigmatizing_terms="").exclude(language_note="")
+    noted = Entry.objects.exclude(stigmatizing_terms="").exclude(language_note="")
     assert set(noted.values_list("slug", flat=True)) >= {
         "substance-use-disorder", "alcohol-use-disorder", "sobriety"
     }  # fmt: skip

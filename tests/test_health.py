@@ -50,7 +50,7 @@ def test_liveness_needs_neither_database_nor_cache(client, db, database_down):
 
 
 def test_healthz_is_503_only_when_the_database_is_down_and_nothing_is_kept(
-    client, db, database_down, make_article
+    client, db, database_down, make_entry
 ):
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -62,8 +62,8 @@ def test_healthz_is_503_only_when_the_database_is_down_and_nothing_is_kept(
     }
 
 
-def test_healthz_stays_ready_through_an_outage_while_pages_are_kept(client, make_article):
-    make_article(slug="craving")
+def test_healthz_stays_ready_through_an_outage_while_pages_are_kept(client, make_entry):
+    make_entry(slug="craving")
     client.get("/terms/craving/")
 
     def refuse(execute, sql, params, many, context):

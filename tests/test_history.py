@@ -17,10 +17,10 @@ from playwright.sync_api import expect
 from reversion.models import Version
 
 from articles.history.diff import diff
-from articles.models import Article, Category
-from tests.forms import article_form_data
+from articles.models import Category, Entry
+from tests.forms import entry_form_data
 
-ADMIN = "/admin/articles/article"
+ADMIN = "/admin/articles/entry"
 axe = Axe()
 # Three saves, each at a known second.
 SAVED_AT = [
@@ -42,7 +42,7 @@ def second_editor(db):
 def save(client, article, **overrides):
     """Post the entry's change form as an editor would, from the entry as it is now."""
     article.refresh_from_db()
-    response = client.post(f"{ADMIN}/{article.pk}/change/", article_form_data(article, **overrides))
+    response = client.post(f"{ADMIN}/{article.pk}/change/", entry_form_data(article, **overrides))
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
@@ -59,10 +59,10 @@ def key_point_row(article, text):
 
 
 @pytest.fixture
-def three_versions(client, editor, second_editor, make_article):
+def three_versions(client, editor, second_editor, make_entry):
     """Version 1 by editor; 2 by Sam Lee (a key point reworded); 3 by editor (the
     definition rewritten, a source added)."""
-    article = make_article(
+    article = make_entry(
         title="Craving", slug="craving", definition="The first wording.", key_points=["Urges pass."]
     )
     edits = [
@@ -135,7 +135,7 @@ def test_history_offers_two_versions_to_compare_and_each_with_the_previous(clien
 def test_long_histories_come_in_pages(client, three_versions, monkeypatch):
     from django.contrib import admin
 
-    monkeypatch.setattr(admin.site._registry[Article], "history_per_page", 2)
+    monkeypatch.setattr(admin.site._registry[Entry], "history_per_page", 2)
     article, _ = three_versions
     first = text_of(client.get(f"{ADMIN}/{article.pk}/history/"))
     assert "Page 1 of 2" in first and "Older versions" in first
@@ -216,10 +216,10 @@ def test_compare_answers_404_to_bad_version_ids(client, three_versions, query):
 
 
 def test_compare_refuses_versions_of_another_entry_or_another_kind(
-    client, three_versions, make_article, make_category
+    client, three_versions, make_entry, make_category
 ):
     article, (v1, _, _) = three_versions
-    other = make_article()
+    other = make_entry()
     save(client, other)
     other_version = Version.objects.get_for_object(other).get()
     with reversion.create_revision():
@@ -250,11 +250,11 @@ def test_non_staff_are_sent_to_sign_in(three_versions, db):
 
 
 def test_compare_reads_a_bounded_number_of_queries(
-    client, editor, make_article, django_assert_max_num_queries
+    client, editor, make_entry, django_assert_max_num_queries
 ):
     client.force_login(editor)
-    related = [make_article() for _ in range(8)]
-    article = make_article(key_points=[f"Point {n}." for n in range(12)])
+    related = [make_entry() for _ in range(8)]
+    article = make_entry(key_points=[f"Point {n}." for n in range(12)])
     save(client, article)
     save(client, article, definition="Changed.", related=[entry.pk for entry in related])
     v1, v2 = Version.objects.get_for_object(article).order_by("pk")
@@ -266,13 +266,13 @@ def test_compare_reads_a_bounded_number_of_queries(
     assert all(entry.title in added for entry in related)  # related entries by title
 
 
-def test_statistics_and_derived_values_are_not_compared(client, editor, make_article):
+def test_statistics_and_derived_values_are_not_compared(client, editor, make_entry):
     client.force_login(editor)
-    article = make_article()
+    article = make_entry()
     save(client, article)
     # Every field, as revisions saved before counts were left out of them hold it.
-    every_field = serializers.serialize("json", [Article.objects.get(pk=article.pk)])
-    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 40, helpful_yes=3)
+    every_field = serializers.serialize("json", [Entry.objects.get(pk=article.pk)])
+    Entry.objects.filter(pk=article.pk).update(view_count=F("view_count") + 40, helpful_yes=3)
     save(client, article)
     v1, v2 = Version.objects.get_for_object(article).order_by("pk")
     assert "view_count" not in v2.field_dict  # revisions keep no counts (test_counters.py)
@@ -282,10 +282,10 @@ def test_statistics_and_derived_values_are_not_compared(client, editor, make_art
     assert "View count" not in page and "Updated at" not in page
 
 
-def test_a_bulk_action_shows_only_this_entrys_change(client, editor, make_article):
+def test_a_bulk_action_shows_only_this_entrys_change(client, editor, make_entry):
     client.force_login(editor)
-    first = make_article(status=Article.Status.DRAFT, key_points=["First's point."])
-    second = make_article(status=Article.Status.DRAFT, key_points=["Second's point."])
+    first = make_entry(status=Entry.Status.DRAFT, key_points=["First's point."])
+    second = make_entry(status=Entry.Status.DRAFT, key_points=["Second's point."])
     save(client, first)
     response = client.post(
         f"{ADMIN}/",
@@ -300,9 +300,9 @@ def test_a_bulk_action_shows_only_this_entrys_change(client, editor, make_articl
     assert "Second&#x27;s point." not in html
 
 
-def test_compared_text_is_escaped(client, editor, make_article):
+def test_compared_text_is_escaped(client, editor, make_entry):
     client.force_login(editor)
-    article = make_article(definition="Plain.")
+    article = make_entry(definition="Plain.")
     save(client, article)
     save(client, article, definition='Plain. <script>alert("x")</script>')
     v1, v2 = Version.objects.get_for_object(article).order_by("pk")
@@ -375,12 +375,12 @@ SERIOUS = ("serious", "critical")
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_history_and_compare_pass_axe_keep_the_csp_and_work_without_script(
-    live_server, browser, make_article
+    live_server, browser, make_entry
 ):
     # (A superuser: transactional tests can't rely on the Editors group migration's rows.)
     client = Client()
     client.force_login(User.objects.create_superuser("chief", password="a-long-password-1"))
-    article = make_article(
+    article = make_entry(
         title="Craving", definition="The first wording.", key_points=["Urges pass."]
     )
     save(client, article)

@@ -13,7 +13,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.models import Article, Category, ExpertQuote, KeyPoint
+from articles.models import Category, Entry, ExpertQuote, KeyPoint
 
 PAYLOADS = [
     line
@@ -95,7 +95,7 @@ def make_hostile_glossary():
         category = Category.objects.create(
             name=f"{payload[:90]} {n}", slug=f"hostile-{n}", description=payload[:300]
         )
-        article = Article.objects.create(
+        article = Entry.objects.create(
             title=f"{payload[:180]} xsscorpus {n}",
             slug=f"xss-{n}",
             category=category,
@@ -103,7 +103,7 @@ def make_hostile_glossary():
             definition=f"xsscorpus {payload}",
             tldr=payload,
             body=f"## {payload}\n\n{payload}\n\n* {payload}\n\n[{n}]({payload})\n",
-            status=Article.Status.PUBLISHED,
+            status=Entry.Status.PUBLISHED,
         )
         KeyPoint.objects.create(article=article, text=payload[:300])
         ExpertQuote.objects.create(article=article, text=payload, attribution=payload[:200])
@@ -134,9 +134,9 @@ def test_no_payload_survives_on_any_page(client, hostile_glossary):
 
 def test_no_payload_survives_in_the_admin(client, editor, hostile_glossary):
     client.force_login(editor)
-    pages = ["/admin/articles/article/", "/admin/articles/article/?q=xsscorpus",
+    pages = ["/admin/articles/entry/", "/admin/articles/entry/?q=xsscorpus",
              "/admin/articles/category/"]  # fmt: skip
-    pages += [f"/admin/articles/article/{a.pk}/change/" for a in hostile_glossary[::10]]
+    pages += [f"/admin/articles/entry/{a.pk}/change/" for a in hostile_glossary[::10]]
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -177,9 +177,9 @@ health = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
 @pytest.fixture
-def raw_client(db, make_article, make_category):
+def raw_client(db, make_entry, make_category):
     category = make_category(slug="community-support")
-    make_article(title="Peer Support", slug="peer-support", category=category)
+    make_entry(title="Peer Support", slug="peer-support", category=category)
     return Client(raise_request_exception=False)
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.template.loader import get_template
 
-from articles.models import Article
-from tests.forms import article_form_data
+from articles.models import Entry
+from tests.forms import entry_form_data
 
 VNU_JAR = Path(settings.BASE_DIR) / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
 
@@ -47,7 +47,7 @@ def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
         response = client.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
         pages[name] = response.content
-    removed = Article.objects.get(slug="sober-living-house")
+    removed = Entry.objects.get(slug="sober-living-house")
     removed.delete()
     response = client.get("/terms/sober-living-house/")
     assert response.status_code == 410
@@ -63,10 +63,10 @@ def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
     pages["forbidden"] = forged.content
     # The preview beside an entry's change form: the empty frame, then the entry in it.
     client.force_login(editor)
-    url = f"/admin/articles/article/{Article.objects.get(slug='relapse').pk}/form-preview/"
+    url = f"/admin/articles/entry/{Entry.objects.get(slug='relapse').pk}/form-preview/"
     pages["form-preview-frame"] = client.get(url).content
     rows = {"key_points-TOTAL_FORMS": "1", "key_points-0-text": "Plans help.", "related": ["1"]}
-    form = article_form_data(Article.objects.get(slug="relapse"), **rows)
+    form = entry_form_data(Entry.objects.get(slug="relapse"), **rows)
     pages["form-preview"] = client.post(url, form).content
 
     files = []

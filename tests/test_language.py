@@ -2,14 +2,14 @@
 
 import pytest
 
-from articles.models import Article, StigmatizingTerm
+from articles.models import Entry, StigmatizingTerm
 
 NOTE = "Saying “person with a substance use disorder” puts the person first."
 
 
 @pytest.fixture
-def sud(make_article):
-    return make_article(
+def sud(make_entry):
+    return make_entry(
         title="Substance Use Disorder",
         slug="substance-use-disorder",
         stigmatizing_terms="Addict\njunkie\nsubstance abuser",
@@ -17,8 +17,8 @@ def sud(make_article):
     )
 
 
-def test_searching_a_stigmatizing_word_lands_on_the_preferred_entry(client, sud, make_article):
-    make_article(title="Addiction Medicine", slug="addiction-medicine")
+def test_searching_a_stigmatizing_word_lands_on_the_preferred_entry(client, sud, make_entry):
+    make_entry(title="Addiction Medicine", slug="addiction-medicine")
     html = client.get("/search/?q=addict").content.decode()
     assert "You searched for “addict”. This glossary says" in html and NOTE in html
     first = html.index('id="search-results"')
@@ -48,7 +48,7 @@ def test_the_word_index_follows_edits_and_drafts(client, sud):
     sud.stigmatizing_terms = "addict"
     sud.save()
     assert client.get("/terms/junkie/").status_code == 404
-    sud.status = Article.Status.DRAFT
+    sud.status = Entry.Status.DRAFT
     sud.save()
     assert client.get("/terms/addict/").status_code == 404
     assert NOTE not in client.get("/search/?q=addict").content.decode()

@@ -53,10 +53,10 @@ def database():
 
 
 @pytest.fixture
-def glossary(make_article, make_category):
+def glossary(make_entry, make_category):
     care = make_category(name="Care", slug="care")
-    craving = make_article(title="Craving", slug="craving", category=care)
-    make_article(title="Relapse", slug="relapse", category=care)
+    craving = make_entry(title="Craving", slug="craving", category=care)
+    make_entry(title="Relapse", slug="relapse", category=care)
     return craving
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from articles.delivery import page_cache
 from articles.delivery.middleware import SharedPageMiddleware
-from articles.models import Article, Category, GlossaryState
+from articles.models import Category, Entry, GlossaryState
 
 REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
@@ -27,11 +27,11 @@ def rendered(client, path, **headers):
 
 
 @pytest.fixture
-def pages(make_article, make_category):
+def pages(make_entry, make_category):
     care = make_category(name="Care", slug="care")
-    craving = make_article(title="Craving", slug="craving", category=care, key_points=["a"])
-    relapse = make_article(title="Relapse", slug="relapse", category=care, key_points=["b"])
-    other = make_article(title="Sponsor", slug="sponsor", key_points=["c"])
+    craving = make_entry(title="Craving", slug="craving", category=care, key_points=["a"])
+    relapse = make_entry(title="Relapse", slug="relapse", category=care, key_points=["b"])
+    other = make_entry(title="Sponsor", slug="sponsor", key_points=["c"])
     craving.related.add(relapse)
     return {"craving": craving, "relapse": relapse, "other": other, "care": care}
 
@@ -68,12 +68,12 @@ def test_changes_show_at_once_and_other_pages_stay_cached(client, pages):
     assert b"Self-Care" in client.get("/categories/care/").content
 
 
-def test_lists_are_cached_and_follow_changes(client, pages, make_article):
+def test_lists_are_cached_and_follow_changes(client, pages, make_entry):
     client.get("/terms/")
-    make_article(title="Urge Surfing", slug="urge-surfing")
+    make_entry(title="Urge Surfing", slug="urge-surfing")
     assert b"Urge Surfing" in client.get("/terms/").content
     client.get("/")
-    make_article(title="Tolerance", slug="tolerance")
+    make_entry(title="Tolerance", slug="tolerance")
     assert b"Tolerance" in client.get("/").content
 
 
@@ -135,7 +135,7 @@ def test_new_readers_term_page_takes_two_queries(human, pages):
     assert pages["craving"].view_count == 2
 
 
-def test_fast_pages_follow_every_change(client, pages, make_article):
+def test_fast_pages_follow_every_change(client, pages, make_entry):
     craving, relapse = pages["craving"], pages["relapse"]
 
     def page():
@@ -155,7 +155,7 @@ def test_fast_pages_follow_every_change(client, pages, make_article):
     craving.definition = "Strong urges to use."
     craving.save()
     assert 'href="/terms/urges/"' not in page()
-    make_article(title="Urges", slug="urges", definition="Short wants.")
+    make_entry(title="Urges", slug="urges", definition="Short wants.")
     assert 'href="/terms/urges/"' in page()  # a new entry's name becomes a cross-link
     craving.status = "draft"
     craving.save()
@@ -195,12 +195,12 @@ def test_readers_with_state_take_the_full_way(client, editor, pages):
     assert served(client, "/terms/craving/")[1] > 2
 
 
-def test_search_pages_are_cached_and_follow_changes(client, pages, make_article):
+def test_search_pages_are_cached_and_follow_changes(client, pages, make_entry):
     first, _ = served(client, "/search/?q=urge")
     assert b"Urge Surfing" not in first.content
     again, queries = served(client, "/search/?q=urge")
     assert queries == 1 and again.content == first.content  # the versions only
-    make_article(title="Urge Surfing", slug="urge-surfing")
+    make_entry(title="Urge Surfing", slug="urge-surfing")
     assert b"Urge Surfing" in client.get("/search/?q=urge").content
     pages["craving"].status = "draft"
     pages["craving"].save()
@@ -221,7 +221,7 @@ def test_shared_pages_read_the_versions_at_most_twice_a_second(
     # A change the versions don't know of yet (another process's, just committed) shows
     # once they are read again.
     changed = {"tldr": "Changed elsewhere.", "updated_at": timezone.now()}
-    Article.objects.filter(pk=pages["other"].pk).update(**changed)
+    Entry.objects.filter(pk=pages["other"].pk).update(**changed)
     GlossaryState.objects.update(content_changed_at=timezone.now())
     assert b"Changed elsewhere." not in client.get("/terms/sponsor/").content
     monkeypatch.setattr(GlossaryState, "RECENT_SECONDS", 0)

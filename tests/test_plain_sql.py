@@ -4,7 +4,7 @@ combine it with their own parameters (and with itself) in any order."""
 from django.db import connection
 from django.utils import timezone
 
-from articles.models import Article, PlainSQL, published_sql
+from articles.models import Entry, PlainSQL, published_sql
 
 
 def _ids(sql, params):
@@ -13,26 +13,26 @@ def _ids(sql, params):
         return {row[0] for row in cursor.fetchall()}
 
 
-def test_it_selects_the_entries_published_q_selects(make_article):
-    make_article()
-    make_article(status=Article.Status.DRAFT)
-    make_article(published_at=timezone.now() + timezone.timedelta(days=1))
+def test_it_selects_the_entries_published_q_selects(make_entry):
+    make_entry()
+    make_entry(status=Entry.Status.DRAFT)
+    make_entry(published_at=timezone.now() + timezone.timedelta(days=1))
     visible = published_sql("a")
     assert isinstance(visible, PlainSQL) and set(visible.params) == {"now"}
 
     # Its parameter placed by name: before, after and beside the statement's own.
     found = _ids(
-        f"SELECT a.id FROM {Article._meta.db_table} a "
+        f"SELECT a.id FROM {Entry._meta.db_table} a "
         f"WHERE a.id > %(after)s AND {visible.sql} AND a.id < %(before)s",
         {"after": 0, **visible.params, "before": 10**9},
     )
-    assert found == set(Article.objects.published().values_list("pk", flat=True))
+    assert found == set(Entry.objects.published().values_list("pk", flat=True))
     assert len(found) == 1
 
 
-def test_a_statement_may_use_it_twice_and_at_another_time(make_article):
-    later = make_article(published_at=timezone.now() + timezone.timedelta(days=1))
-    table = Article._meta.db_table
+def test_a_statement_may_use_it_twice_and_at_another_time(make_entry):
+    later = make_entry(published_at=timezone.now() + timezone.timedelta(days=1))
+    table = Entry._meta.db_table
     for now, expected in ((None, set()), (timezone.now() + timezone.timedelta(days=2), {later.pk})):
         visible = published_sql("a", now)
         sql = (

@@ -9,7 +9,7 @@ from django.urls import get_resolver
 
 from articles.delivery import page_cache, pages
 from articles.delivery.middleware import reader_page_requested
-from articles.models import Article, GlossaryState
+from articles.models import Entry, GlossaryState
 
 READER_PAGES = {
     "home": "/",
@@ -25,10 +25,10 @@ READER_PAGES = {
 
 
 @pytest.fixture
-def glossary(make_article, make_category):
+def glossary(make_entry, make_category):
     care = make_category(name="Care", slug="care")
-    craving = make_article(title="Craving", slug="craving", category=care, key_points=["a"])
-    relapse = make_article(title="Relapse", slug="relapse", category=care, view_count=50)
+    craving = make_entry(title="Craving", slug="craving", category=care, key_points=["a"])
+    relapse = make_entry(title="Relapse", slug="relapse", category=care, view_count=50)
     craving.related.add(relapse)
     return {"craving": craving, "relapse": relapse}
 
@@ -72,7 +72,7 @@ def test_home_answers_304_until_the_most_viewed_change(human, glossary):
     etag = first["ETag"]
     assert human.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 304
     # Reads (not saves) reorder the list of most viewed: the page has changed.
-    Article.objects.filter(pk=glossary["craving"].pk).update(view_count=1000)
+    Entry.objects.filter(pk=glossary["craving"].pk).update(view_count=1000)
     page_cache.clear()  # the kept copy's minute is over
     assert human.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
@@ -117,7 +117,7 @@ def test_lists_do_not_count_reads(human, glossary):
     for path in ("/", "/terms/", "/categories/care/", "/search/?q=craving"):
         human.get(path)
     counting.buffer.flush()
-    assert {a.view_count for a in Article.objects.all()} == {0, 50}
+    assert {a.view_count for a in Entry.objects.all()} == {0, 50}
     assert GlossaryState.versions() == before
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles.models import Article, Category, ExpertQuote, KeyPoint, Source
+from articles.models import Category, Entry, ExpertQuote, KeyPoint, Source
 
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 6  # 270 letters
 LONG_URL = "https://example.org/" + "a-very-long-path-segment/" * 12 + "?q=" + "x" * 120
@@ -19,8 +19,8 @@ LONG_URL = "https://example.org/" + "a-very-long-path-segment/" * 12 + "?q=" + "
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u2712\u2714-\u27bf\u2b00-\u2bff]")
 
 
-def test_section_headings_have_drawn_icons_hidden_from_screen_readers(client, make_article):
-    article = make_article(quotes=[("Connection helps.", "Peer worker")])
+def test_section_headings_have_drawn_icons_hidden_from_screen_readers(client, make_entry):
+    article = make_entry(quotes=[("Connection helps.", "Peer worker")])
     page = client.get(article.get_absolute_url()).content.decode()
     for heading, name in (("tldr-heading", "TL;DR"), ("insights-heading", "Expert Insights")):
         markup = re.search(rf'<h2 id="{heading}">(.*?)</h2>', page, re.S).group(1)
@@ -48,7 +48,7 @@ def long_site(live_server):
     category = Category.objects.create(
         name=LONG_WORD[:100], slug="long-words", description=LONG_WORD[:300], order=99
     )
-    article = Article.objects.create(
+    article = Entry.objects.create(
         title=LONG_WORD[:200],
         slug="long-words-entry",
         aliases=LONG_WORD[:150],
@@ -61,15 +61,15 @@ def long_site(live_server):
             f"| Word | Meaning |\n|---|---|\n| {LONG_WORD} | {LONG_URL} |\n\n"
             f"```\n{LONG_WORD}{LONG_WORD}\n```\n"
         ),
-        status=Article.Status.PUBLISHED,
+        status=Entry.Status.PUBLISHED,
         published_at=timezone.now() - timezone.timedelta(days=1),
         view_count=10**9,  # first among the most viewed, on the home page
     )
     KeyPoint.objects.create(article=article, text=LONG_WORD[:300], order=1)
     ExpertQuote.objects.create(article=article, text=LONG_WORD, attribution=LONG_WORD[:200])
     Source.objects.create(article=article, title=LONG_WORD[:300], url=LONG_URL[:500])
-    article.related.add(Article.objects.get(slug="relapse"))
-    Article.objects.get(slug="relapse").related.add(article)
+    article.related.add(Entry.objects.get(slug="relapse"))
+    Entry.objects.get(slug="relapse").related.add(article)
     return live_server.url
 
 

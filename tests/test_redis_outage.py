@@ -53,10 +53,10 @@ def redis_server(settings):
 
 
 @pytest.fixture
-def glossary(make_article, make_category):
+def glossary(make_entry, make_category):
     care = make_category(name="Care", slug="care")
-    make_article(title="Craving", slug="craving", category=care)
-    make_article(title="Relapse", slug="relapse", category=care)
+    make_entry(title="Craving", slug="craving", category=care)
+    make_entry(title="Relapse", slug="relapse", category=care)
 
 
 def stored_pages():
@@ -90,9 +90,9 @@ def test_answers_are_counted_while_redis_is_down(client, glossary, redis_server)
     # Remembered meanwhile in memory: the same reader's second answer is not counted.
     client.cookies.clear()
     client.post("/terms/craving/feedback/", {"helpful": "yes"})
-    from articles.models import Article
+    from articles.models import Entry
 
-    assert Article.objects.get(slug="craving").helpful_yes == 1
+    assert Entry.objects.get(slug="craving").helpful_yes == 1
 
 
 # Committed data: the requests run in a thread of their own, with its own connection.

@@ -5,15 +5,15 @@ import json
 import pytest
 from django.core.management import call_command
 
-from articles.models import Article, SearchDocument, SearchName, SearchTypoKey
+from articles.models import Entry, SearchDocument, SearchName, SearchTypoKey
 from articles.search import search, suggest
 from articles.search.excerpts import excerpt
 from tests.forms import edit_base
 
 
-def test_pagination_and_pages_past_the_end(db, client, make_article):
+def test_pagination_and_pages_past_the_end(db, client, make_entry):
     for n in range(25):
-        make_article(title=f"Zebrafinch {n:02d}", slug=f"zebrafinch-{n}")
+        make_entry(title=f"Zebrafinch {n:02d}", slug=f"zebrafinch-{n}")
     first = client.get("/search/", {"q": "zebrafinch"}).content.decode()
     assert "25 results" in first and 'rel="next"' in first
     second = client.get("/search/", {"q": "zebrafinch", "page": "2"}).content.decode()
@@ -87,8 +87,8 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("query", HOSTILE)
-def test_hostile_queries_never_fail(db, client, make_article, query):
-    make_article(title="Relapse", slug="relapse")
+def test_hostile_queries_never_fail(db, client, make_entry, query):
+    make_entry(title="Relapse", slug="relapse")
     response = client.get("/search/", {"q": query})
     assert response.status_code == 200
     suggestion = client.get("/search/suggest/", {"q": query})
@@ -96,15 +96,15 @@ def test_hostile_queries_never_fail(db, client, make_article, query):
     assert len(json.loads(suggestion.content)["query"]) <= 200
 
 
-def test_repeated_q_and_odd_pages_never_fail(db, client, make_article):
-    make_article(title="Relapse", slug="relapse")
+def test_repeated_q_and_odd_pages_never_fail(db, client, make_entry):
+    make_entry(title="Relapse", slug="relapse")
     assert client.get("/search/?q=relapse&q=detox").status_code == 200
     for page in ("0", "-1", "abc", "1.5", "99999999999999999999", ""):
         assert client.get("/search/", {"q": "relapse", "page": page}).status_code in (200, 404)
 
 
-def test_query_and_content_are_escaped_in_results(db, client, make_article):
-    make_article(
+def test_query_and_content_are_escaped_in_results(db, client, make_entry):
+    make_entry(
         title="Evil <b>term</b>",
         slug="evil-term",
         definition='Zebrafinch <script>alert("x")</script> & <img src=x onerror=alert(1)>',
@@ -116,11 +116,11 @@ def test_query_and_content_are_escaped_in_results(db, client, make_article):
     assert "Evil &lt;b&gt;term&lt;/b&gt;" in html
 
 
-def test_drafts_and_scheduled_entries_are_never_found(db, make_article):
+def test_drafts_and_scheduled_entries_are_never_found(db, make_entry):
     from django.utils import timezone
 
-    make_article(title="Zebrafinch draft", slug="zf-draft", status=Article.Status.DRAFT)
-    make_article(
+    make_entry(title="Zebrafinch draft", slug="zf-draft", status=Entry.Status.DRAFT)
+    make_entry(
         title="Zebrafinch later",
         slug="zf-later",
         published_at=timezone.now() + timezone.timedelta(days=1),
@@ -129,8 +129,8 @@ def test_drafts_and_scheduled_entries_are_never_found(db, make_article):
     assert suggest("zebraf")[1] == []
 
 
-def test_index_follows_saves_renames_unpublishing_and_deletes(db, make_article):
-    article = make_article(title="Zebrafinch", slug="zebrafinch", body="## A\n\nquokka text")
+def test_index_follows_saves_renames_unpublishing_and_deletes(db, make_entry):
+    article = make_entry(title="Zebrafinch", slug="zebrafinch", body="## A\n\nquokka text")
     assert search("quokka").ids == [article.pk]
     article.title, article.aliases = "Lyrebird", "Songbird"
     article.save()
@@ -141,16 +141,16 @@ def test_index_follows_saves_renames_unpublishing_and_deletes(db, make_article):
     assert search("wombats").ids == [article.pk]
     article.key_points.all().delete()
     assert search("wombats").ids == []
-    Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)  # bulk
+    Entry.objects.filter(pk=article.pk).update(status=Entry.Status.DRAFT)  # bulk
     assert search("lyrebird").ids == []
-    Article.objects.filter(pk=article.pk).update(status=Article.Status.PUBLISHED)
+    Entry.objects.filter(pk=article.pk).update(status=Entry.Status.PUBLISHED)
     assert search("lyrebird").ids == [article.pk]
-    Article.objects.filter(pk=article.pk).delete()
+    Entry.objects.filter(pk=article.pk).delete()
     assert search("lyrebird").ids == [] and not SearchDocument.objects.exists()
 
 
-def test_index_follows_admin_edits(db, client, editor, make_article):
-    article = make_article(title="Zebrafinch", slug="zebrafinch")
+def test_index_follows_admin_edits(db, client, editor, make_entry):
+    article = make_entry(title="Zebrafinch", slug="zebrafinch")
     client.force_login(editor)
     data = {
         "title": "Quokka", "slug": "zebrafinch", "category": article.category_id,
@@ -162,15 +162,15 @@ def test_index_follows_admin_edits(db, client, editor, make_article):
         "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0",
         "edit_base": edit_base(article),
     }  # fmt: skip
-    response = client.post(f"/admin/articles/article/{article.pk}/change/", data)
+    response = client.post(f"/admin/articles/entry/{article.pk}/change/", data)
     assert response.status_code == 302
     assert search("quokka").ids == [article.pk] and search("zebrafinch").ids == []
-    client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    client.post(f"/admin/articles/entry/{article.pk}/delete/", {"post": "yes"})
     assert search("quokka").ids == []
 
 
-def test_rebuild_command_restores_a_lost_index(db, make_article, capsys):
-    article = make_article(title="Zebrafinch", slug="zebrafinch", aliases="Songbird")
+def test_rebuild_command_restores_a_lost_index(db, make_entry, capsys):
+    article = make_entry(title="Zebrafinch", slug="zebrafinch", aliases="Songbird")
     SearchDocument.objects.all().delete()
     SearchName.objects.all().delete()
     SearchTypoKey.objects.all().delete()
@@ -183,8 +183,8 @@ def test_rebuild_command_restores_a_lost_index(db, make_article, capsys):
     assert "current" in capsys.readouterr().out
 
 
-def test_rebuild_dry_run_changes_nothing(db, make_article, capsys):
-    make_article(title="Zebrafinch", slug="zebrafinch")
+def test_rebuild_dry_run_changes_nothing(db, make_entry, capsys):
+    make_entry(title="Zebrafinch", slug="zebrafinch")
     SearchDocument.objects.all().delete()
     call_command("rebuild_search_index", dry_run=True)
     assert "Would index 1 entries" in capsys.readouterr().out

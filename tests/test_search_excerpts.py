@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
-from django.apps import apps
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from articles.models import SearchDocument
 from articles.search import search
@@ -243,9 +243,9 @@ SHAPES = [
 
 
 @pytest.mark.parametrize(("body", "query", "expected", "marked"), SHAPES)
-def test_result_excerpts_read_as_the_entry_does(db, client, make_article, body, query, expected,
+def test_result_excerpts_read_as_the_entry_does(db, client, make_entry, body, query, expected,
                                                 marked):  # fmt: skip
-    article = make_article(
+    article = make_entry(
         title="Zebrafinch", slug="zebrafinch", definition="A bird.", tldr="Small.", body=body
     )
     fragment = result_excerpts(client, query)["Zebrafinch"]
@@ -255,8 +255,8 @@ def test_result_excerpts_read_as_the_entry_does(db, client, make_article, body, 
     check_reads_well(shown, article)
 
 
-def test_definition_and_tldr_are_two_blocks(db, client, make_article):
-    article = make_article(
+def test_definition_and_tldr_are_two_blocks(db, client, make_entry):
+    article = make_entry(
         title="Zebrafinch",
         slug="zebrafinch",
         definition="A medicine that reverses an opioid overdose.",
@@ -275,9 +275,9 @@ def test_definition_and_tldr_are_two_blocks(db, client, make_article):
     check_reads_well(shown, article)
 
 
-def test_long_definitions_are_cut_not_joined(db, client, make_article):
+def test_long_definitions_are_cut_not_joined(db, client, make_entry):
     definition = " ".join(["Words about a medicine"] * 10) + "."
-    article = make_article(
+    article = make_entry(
         title="Zebrafinch", slug="zebrafinch", definition=definition, tldr="Short TL;DR."
     )
     shown = seen(result_excerpts(client, "zebrafinch")["Zebrafinch"])
@@ -316,8 +316,8 @@ def test_body_text_is_a_line_per_block():
     )  # fmt: skip
 
 
-def test_documents_indexed_before_are_rewritten_by_the_migration(db, make_article):
-    article = make_article(
+def test_documents_indexed_before_are_rewritten_by_the_migration(db, make_entry):
+    article = make_entry(
         title="Zebrafinch",
         slug="zebrafinch",
         definition="A bird.",
@@ -330,7 +330,11 @@ def test_documents_indexed_before_are_rewritten_by_the_migration(db, make_articl
     current_engine().update_vectors([article.pk])
     assert article.pk not in search("freedom").ids
     migration = importlib.import_module("articles.migrations.0025_search_text_blocks")
-    migration.rewrite_documents(apps, SimpleNamespace(connection=connection))
+    # The models as they were at that migration (Entry was still called Article).
+    state = MigrationExecutor(connection).loader.project_state(
+        ("articles", "0025_search_text_blocks")
+    )
+    migration.rewrite_documents(state.apps, SimpleNamespace(connection=connection))
     document = SearchDocument.objects.get(pk=article.pk)
     assert document.summary == "A bird.\nSmall."
     assert document.body == "Song\nThe freedom to sing, loudly, all day."

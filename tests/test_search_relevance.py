@@ -4,13 +4,13 @@ import json
 
 import pytest
 
-from articles.models import Article, SearchDocument
+from articles.models import Entry, SearchDocument
 from articles.search import search, suggest
 
 
 def titles(query, n=3):
     ids = search(query).ids[:n]
-    by_id = Article.objects.in_bulk(ids)
+    by_id = Entry.objects.in_bulk(ids)
     return [by_id[i].title for i in ids]
 
 
@@ -166,7 +166,7 @@ def test_suggestions_are_at_most_eight(demo, db):
 
 
 def test_loaddata_is_indexed(demo, db):
-    assert SearchDocument.objects.count() == Article.objects.count()
+    assert SearchDocument.objects.count() == Entry.objects.count()
     assert titles("narcan", 1) == ["Naloxone"]
 
 

@@ -15,8 +15,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from reversion.models import Version
 
-from articles.models import Article, ExpertQuote, KeyPoint
-from tests.forms import article_form_data
+from articles.models import Entry, ExpertQuote, KeyPoint
+from tests.forms import entry_form_data
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "knowledgebase.settings",
@@ -100,9 +100,9 @@ PAGES = [
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_security_headers_on_every_page_type(client, make_article, make_category, path):
+def test_security_headers_on_every_page_type(client, make_entry, make_category, path):
     category = make_category(slug="community-support")
-    make_article(title="Peer Support", slug="peer-support", category=category)
+    make_entry(title="Peer Support", slug="peer-support", category=category)
     response = client.get(path)
     assert response.status_code in (200, 404)
     csp = response["Content-Security-Policy"]
@@ -119,8 +119,8 @@ def test_security_headers_on_every_page_type(client, make_article, make_category
     assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
 
 
-def test_pages_have_no_inline_script_or_style(client, make_article):
-    make_article(slug="plain", key_points=["One"], quotes=[("Said.", "Peer worker")])
+def test_pages_have_no_inline_script_or_style(client, make_entry):
+    make_entry(slug="plain", key_points=["One"], quotes=[("Said.", "Peer worker")])
     for path in ("/", "/terms/", "/terms/plain/", "/search/?q=term", "/admin/login/"):
         html = client.get(path).content.decode()
         for tag in ("<script>", '<script type="text/javascript">', "<style", " style="):
@@ -174,7 +174,7 @@ def test_editors_cannot_manage_accounts_or_escalate(client, editor):
     assert response.status_code == 403
     editor.refresh_from_db()
     assert not editor.is_superuser
-    assert client.get("/admin/articles/article/").status_code == 200
+    assert client.get("/admin/articles/entry/").status_code == 200
 
 
 def test_sessions_expire(settings):
@@ -186,26 +186,26 @@ def test_sessions_expire(settings):
 # Nothing lost: revisions
 
 
-def test_editor_restores_an_earlier_version(client, editor, make_article):
+def test_editor_restores_an_earlier_version(client, editor, make_entry):
     client.force_login(editor)
-    article = make_article(title="Craving", slug="craving", definition="The first wording.")
-    url = f"/admin/articles/article/{article.pk}/change/"
-    assert client.post(url, article_form_data(article)).status_code == 302  # revision 1
-    response = client.post(url, article_form_data(article, definition="A careless rewrite."))
+    article = make_entry(title="Craving", slug="craving", definition="The first wording.")
+    url = f"/admin/articles/entry/{article.pk}/change/"
+    assert client.post(url, entry_form_data(article)).status_code == 302  # revision 1
+    response = client.post(url, entry_form_data(article, definition="A careless rewrite."))
     assert response.status_code == 302  # revision 2
     versions = Version.objects.get_for_object(article)
     assert len(versions) == 2
     assert versions[0].revision.user == editor
-    history = client.get(f"/admin/articles/article/{article.pk}/history/")
+    history = client.get(f"/admin/articles/entry/{article.pk}/history/")
     assert history.status_code == 200 and b"editor" in history.content
 
     earlier = versions[1]
-    revert_url = f"/admin/articles/article/{article.pk}/history/{earlier.pk}/"
+    revert_url = f"/admin/articles/entry/{article.pk}/history/{earlier.pk}/"
     form = client.get(revert_url)
     assert form.status_code == 200 and b"The first wording." in form.content
     # The revert form starts from the entry as it is now (the careless rewrite).
     base = form.context["adminform"].form["edit_base"].value()
-    data = article_form_data(article, definition="The first wording.", edit_base=base)
+    data = entry_form_data(article, definition="The first wording.", edit_base=base)
     assert client.post(revert_url, data).status_code == 302
     article.refresh_from_db()
     assert article.definition == "The first wording."
@@ -213,16 +213,16 @@ def test_editor_restores_an_earlier_version(client, editor, make_article):
     assert b"The first wording." in client.get("/terms/craving/").content
 
 
-def test_editor_recovers_a_deleted_entry_with_its_parts(client, editor, make_article):
+def test_editor_recovers_a_deleted_entry_with_its_parts(client, editor, make_entry):
     client.force_login(editor)
-    article = make_article(
+    article = make_entry(
         title="Urge Surfing",
         slug="urge-surfing",
         key_points=["Urges pass."],
         quotes=[("Ride it out.", "Counselor")],
     )
-    url = f"/admin/articles/article/{article.pk}/change/"
-    data = article_form_data(
+    url = f"/admin/articles/entry/{article.pk}/change/"
+    data = entry_form_data(
         article,
         **{
             "key_points-TOTAL_FORMS": "1",
@@ -242,20 +242,20 @@ def test_editor_recovers_a_deleted_entry_with_its_parts(client, editor, make_art
         },
     )
     assert client.post(url, data).status_code == 302
-    delete = client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    delete = client.post(f"/admin/articles/entry/{article.pk}/delete/", {"post": "yes"})
     assert delete.status_code == 302
-    assert not Article.objects.filter(pk=article.pk).exists()
+    assert not Entry.objects.filter(pk=article.pk).exists()
     client.logout()
     assert client.get("/terms/urge-surfing/").status_code == 410
     client.force_login(editor)
 
-    recover_list = client.get("/admin/articles/article/recover/")
+    recover_list = client.get("/admin/articles/entry/recover/")
     assert recover_list.status_code == 200 and b"Urge Surfing" in recover_list.content
-    version = Version.objects.get_deleted(Article).get(object_id=str(article.pk))
-    recover_url = f"/admin/articles/article/recover/{version.pk}/"
+    version = Version.objects.get_deleted(Entry).get(object_id=str(article.pk))
+    recover_url = f"/admin/articles/entry/recover/{version.pk}/"
     assert client.get(recover_url).status_code == 200
     assert client.post(recover_url, data).status_code == 302
-    restored = Article.objects.get(slug="urge-surfing")
+    restored = Entry.objects.get(slug="urge-surfing")
     assert list(restored.key_points.values_list("text", flat=True)) == ["Urges pass."]
     assert list(restored.quotes.values_list("attribution", flat=True)) == ["Counselor"]
     client.logout()
@@ -269,9 +269,9 @@ def test_editor_recovers_a_deleted_entry_with_its_parts(client, editor, make_art
 def test_backup_restores_losslessly_into_an_empty_database(tmp_path, client):
     editor = User.objects.create_user("editor", password="a-long-test-password", is_staff=True)
     call_command("load_demo_content", verbosity=0)
-    first = Article.objects.order_by("pk").first()
+    first = Entry.objects.order_by("pk").first()
     first.delete()  # a gap in the primary keys, and a removed-entry record
-    renamed = Article.objects.get(slug="relapse")
+    renamed = Entry.objects.get(slug="relapse")
     with reversion.create_revision():
         reversion.set_user(editor)
         renamed.slug = "relapse-explained"
@@ -292,11 +292,9 @@ def test_backup_restores_losslessly_into_an_empty_database(tmp_path, client):
 
     def snapshot():
         return {
-            "articles": [
-                to_the_millisecond(row) for row in Article.objects.order_by("pk").values()
-            ],
+            "articles": [to_the_millisecond(row) for row in Entry.objects.order_by("pk").values()],
             "related": sorted(
-                Article.related.through.objects.values_list("from_article_id", "to_article_id")
+                Entry.related.through.objects.values_list("from_entry_id", "to_entry_id")
             ),  # fmt: skip
             "key_points": list(KeyPoint.objects.order_by("pk").values()),
             "quotes": list(ExpertQuote.objects.order_by("pk").values()),
@@ -305,7 +303,7 @@ def test_backup_restores_losslessly_into_an_empty_database(tmp_path, client):
             "gone": client.get(f"/terms/{first.slug}/").status_code,
             "history": [
                 (v.object_id, v.revision.user.username, v.field_dict["slug"])
-                for v in Version.objects.get_for_object(Article.objects.get(pk=renamed.pk))
+                for v in Version.objects.get_for_object(Entry.objects.get(pk=renamed.pk))
             ],
             # Last: reading a page counts a view.
             "pages": {
@@ -316,7 +314,7 @@ def test_backup_restores_losslessly_into_an_empty_database(tmp_path, client):
 
     before = snapshot()
     call_command("flush", interactive=False, verbosity=0)
-    assert not Article.objects.exists()
+    assert not Entry.objects.exists()
     call_command("loaddata", str(backup), verbosity=0)
     after = snapshot()
     for key in before:

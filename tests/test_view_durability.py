@@ -22,7 +22,7 @@ import pytest
 from django.db import connection, transaction
 
 from articles.delivery import view_buffer
-from articles.models import Article
+from articles.models import Entry
 from tests.conftest import HUMAN_UA
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def views(article):
-    return Article.objects.values_list("view_count", flat=True).get(pk=article.pk)
+    return Entry.objects.values_list("view_count", flat=True).get(pk=article.pk)
 
 
 @contextmanager
@@ -42,7 +42,7 @@ def lock_held(article):
 
     def hold(ready, release):
         with transaction.atomic():  # BEGIN IMMEDIATE on SQLite (settings.py)
-            list(Article.objects.select_for_update().filter(pk=article.pk))
+            list(Entry.objects.select_for_update().filter(pk=article.pk))
             ready.set()
             release.wait(30)
         connection.close()
@@ -58,9 +58,9 @@ def lock_held(article):
         holder.join()
 
 
-def test_stop_waits_for_a_write_held_up_by_a_lock_and_writes_the_rest(settings, make_article):
+def test_stop_waits_for_a_write_held_up_by_a_lock_and_writes_the_rest(settings, make_entry):
     settings.VIEW_FLUSH_SECONDS = 3600  # written only when asked here
-    article = make_article(view_count=0)
+    article = make_entry(view_count=0)
     buffer = view_buffer.ViewBuffer()
     for _ in range(5):
         buffer.add(article.pk)
@@ -82,9 +82,9 @@ def test_stop_waits_for_a_write_held_up_by_a_lock_and_writes_the_rest(settings, 
     assert buffer.health()["views_waiting"] == 0
 
 
-def test_stop_gives_up_at_its_deadline_and_says_what_is_lost(settings, make_article, caplog):
+def test_stop_gives_up_at_its_deadline_and_says_what_is_lost(settings, make_entry, caplog):
     settings.VIEW_FLUSH_SECONDS = 3600
-    article = make_article(view_count=0)
+    article = make_entry(view_count=0)
     buffer = view_buffer.ViewBuffer()
     for _ in range(4):
         buffer.add(article.pk)
@@ -100,10 +100,10 @@ def test_stop_gives_up_at_its_deadline_and_says_what_is_lost(settings, make_arti
     assert views(article) == 0
 
 
-def test_buffer_is_bounded_keeping_the_oldest_and_counting_the_rest(settings, make_article, caplog):
+def test_buffer_is_bounded_keeping_the_oldest_and_counting_the_rest(settings, make_entry, caplog):
     settings.VIEW_FLUSH_SECONDS = 3600
     settings.VIEW_BUFFER_MAX = 2
-    first, second, third = (make_article(view_count=0) for _ in range(3))
+    first, second, third = (make_entry(view_count=0) for _ in range(3))
     buffer = view_buffer.ViewBuffer()
     with caplog.at_level(logging.WARNING, logger="articles.delivery.view_buffer"):
         for article in (first, second, third, first, third, third):
@@ -126,9 +126,9 @@ def test_buffer_is_bounded_keeping_the_oldest_and_counting_the_rest(settings, ma
     assert "3 views were dropped in this process's life" in caplog.records[-1].getMessage()
 
 
-def test_failed_writes_are_logged_once_and_reported(settings, make_article, monkeypatch, caplog):
+def test_failed_writes_are_logged_once_and_reported(settings, make_entry, monkeypatch, caplog):
     settings.VIEW_FLUSH_SECONDS = 3600
-    article = make_article(view_count=0)
+    article = make_entry(view_count=0)
     buffer = view_buffer.ViewBuffer()
     buffer.add(article.pk)
     with monkeypatch.context() as patched, caplog.at_level(logging.WARNING):
@@ -153,12 +153,12 @@ def test_failed_writes_are_logged_once_and_reported(settings, make_article, monk
     assert "written again" in caplog.records[-1].getMessage()
 
 
-def test_health_details_report_the_views_waiting(settings, make_article, monkeypatch, client):
+def test_health_details_report_the_views_waiting(settings, make_entry, monkeypatch, client):
     from articles.delivery import counting
 
     settings.VIEW_FLUSH_SECONDS = 3600
     monkeypatch.setattr(counting, "buffer", view_buffer.ViewBuffer())
-    article = make_article()
+    article = make_entry()
     for _ in range(3):
         counting.count_view(article.pk)
     reported = client.get("/healthz/details").json()["views"]
@@ -169,12 +169,12 @@ def test_health_details_report_the_views_waiting(settings, make_article, monkeyp
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_worker_starts_with_an_empty_buffer(settings, make_article):
+def test_a_forked_worker_starts_with_an_empty_buffer(settings, make_entry):
     """gunicorn forks its workers from a preloaded master: a child never writes views
     its parent holds (and writes itself)."""
     settings.VIEW_FLUSH_SECONDS = 3600
     buffer = view_buffer.ViewBuffer()
-    buffer.add(make_article().pk)
+    buffer.add(make_entry().pk)
     pid = os.fork()
     if pid == 0:
         os._exit(buffer.waiting())
@@ -238,8 +238,8 @@ def read(server, path, times):
 
 @pytest.mark.faults
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["stop", "reload"])
-def test_views_waiting_on_a_lock_survive_a_stop_or_reload(make_article, sig):
-    article = make_article(view_count=0)
+def test_views_waiting_on_a_lock_survive_a_stop_or_reload(make_entry, sig):
+    article = make_entry(view_count=0)
     with gunicorn() as server:
         read(server, article.get_absolute_url(), 1)  # the worker's writer thread starts
         time.sleep(0.5)
@@ -259,14 +259,14 @@ def test_views_waiting_on_a_lock_survive_a_stop_or_reload(make_article, sig):
             assert "waiting up to" in log and "views lost" not in log
 
 
-def test_warming_up_before_the_fork_counts_no_view_and_keeps_no_connection(make_article):
+def test_warming_up_before_the_fork_counts_no_view_and_keeps_no_connection(make_entry):
     """gunicorn's master makes a few pages before forking (knowledgebase/warmup.py): no
     reader's view is counted, and no database connection is left for workers to share."""
     from django.core.wsgi import get_wsgi_application
 
     from knowledgebase import warmup
 
-    article = make_article(view_count=7)
+    article = make_entry(view_count=7)
     answers = warmup.warm(get_wsgi_application())
     assert connection.connection is None
     paths = ["/", "/terms/", "/search/?q=a", article.get_absolute_url()]

@@ -4,13 +4,13 @@ import pytest
 from django.utils import timezone
 
 from articles.delivery import page_cache
-from articles.models import Article
+from articles.models import Entry
 
 
 @pytest.fixture
-def entry(make_article, make_category):
+def entry(make_entry, make_category):
     category = make_category(name="Lifestyle & Health", slug="lifestyle-health")
-    return make_article(
+    return make_entry(
         title="Peer Support",
         slug="peer-support",
         category=category,
@@ -59,8 +59,8 @@ def test_term_page_shows_a_real_date_and_humanized_views(human, entry):
     assert "· 1,233 views" in html
 
 
-def test_single_view_is_singular(human, make_article):
-    make_article(slug="fresh", view_count=1)
+def test_single_view_is_singular(human, make_entry):
+    make_entry(slug="fresh", view_count=1)
     assert "· 1 view<" in human.get("/terms/fresh/").content.decode()
 
 
@@ -75,20 +75,18 @@ def test_page_is_utf8_and_icons_arrive_intact(human, entry):
         assert mojibake not in html
 
 
-def test_related_terms_link_to_published_entries_only(human, entry, make_article):
-    shown = make_article(title="Sponsor", slug="sponsor")
-    hidden = make_article(title="Secret", slug="secret", status=Article.Status.DRAFT)
+def test_related_terms_link_to_published_entries_only(human, entry, make_entry):
+    shown = make_entry(title="Sponsor", slug="sponsor")
+    hidden = make_entry(title="Secret", slug="secret", status=Entry.Status.DRAFT)
     entry.related.add(shown, hidden)
     html = human.get("/terms/peer-support/").content.decode()
     assert 'href="/terms/sponsor/"' in html
     assert "/terms/secret/" not in html
 
 
-def test_term_page_query_count_is_constant(
-    human, entry, make_article, django_assert_max_num_queries
-):
+def test_term_page_query_count_is_constant(human, entry, make_entry, django_assert_max_num_queries):
     for n in range(8):
-        entry.related.add(make_article(key_points=["a", "b", "c"], quotes=[("q", "who")]))
+        entry.related.add(make_entry(key_points=["a", "b", "c"], quotes=[("q", "who")]))
         entry.key_points.create(text=f"point {n}", order=10 + n)
         entry.quotes.create(text=f"quote {n}", attribution="role", order=10 + n)
     page_cache.clear()
@@ -102,14 +100,14 @@ def test_term_page_query_count_is_constant(
         assert human.get("/terms/peer-support/").content == response.content
 
 
-def test_draft_returns_404(human, make_article):
-    make_article(slug="draft", status=Article.Status.DRAFT)
+def test_draft_returns_404(human, make_entry):
+    make_entry(slug="draft", status=Entry.Status.DRAFT)
     response = human.get("/terms/draft/")
     assert response.status_code == 404
 
 
-def test_scheduled_entry_returns_404_until_its_time(human, make_article):
-    make_article(slug="soon", published_at=timezone.now() + timezone.timedelta(days=1))
+def test_scheduled_entry_returns_404_until_its_time(human, make_entry):
+    make_entry(slug="soon", published_at=timezone.now() + timezone.timedelta(days=1))
     assert human.get("/terms/soon/").status_code == 404
 
 
@@ -134,10 +132,10 @@ def test_server_error_page_renders_without_context():
     assert "Something went wrong" in html and 'href="/terms/"' in html
 
 
-def test_index_groups_terms_by_letter(client, make_article):
+def test_index_groups_terms_by_letter(client, make_entry):
     for title in ("Relapse", "relapse prevention", "Árbol", "12-Step Program", "Zen", "craving"):
-        make_article(title=title, slug=re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"))
-    make_article(title="Hidden", slug="hidden", status=Article.Status.DRAFT)
+        make_entry(title=title, slug=re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-"))
+    make_entry(title="Hidden", slug="hidden", status=Entry.Status.DRAFT)
     html = client.get("/terms/").content.decode()
     # Letters with terms are links; letters without are shown but not linked.
     assert 'href="#letter-R"' in html and 'href="#letter-other"' in html
@@ -154,11 +152,11 @@ def test_index_has_an_empty_state(client, db):
     assert "No terms have been published yet." in client.get("/terms/").content.decode()
 
 
-def test_category_page_lists_its_published_terms(client, make_article, make_category):
+def test_category_page_lists_its_published_terms(client, make_entry, make_category):
     category = make_category(name="Risks & Safety", slug="risks-safety")
-    make_article(title="Overdose", slug="overdose", category=category)
-    make_article(title="Draft one", slug="draft-one", category=category, status="draft")
-    make_article(title="Elsewhere", slug="elsewhere")
+    make_entry(title="Overdose", slug="overdose", category=category)
+    make_entry(title="Draft one", slug="draft-one", category=category, status="draft")
+    make_entry(title="Elsewhere", slug="elsewhere")
     html = client.get("/categories/risks-safety/").content.decode()
     assert "<h1>Risks &amp; Safety</h1>" in html
     assert 'href="/terms/overdose/"' in html
@@ -170,9 +168,9 @@ def test_empty_category_says_so(client, make_category):
     assert "No terms in this category yet." in client.get("/categories/empty/").content.decode()
 
 
-def test_home_shows_search_categories_most_viewed_and_recent(client, make_article):
-    make_article(title="Popular", slug="popular", view_count=900)
-    make_article(title="Quiet", slug="quiet", view_count=3)
+def test_home_shows_search_categories_most_viewed_and_recent(client, make_entry):
+    make_entry(title="Popular", slug="popular", view_count=900)
+    make_entry(title="Quiet", slug="quiet", view_count=3)
     html = client.get("/").content.decode()
     assert 'action="/search/"' in html and 'method="get"' in html
     assert "Categories" in html and "Most viewed" in html and "Recently updated" in html
@@ -182,10 +180,10 @@ def test_home_shows_search_categories_most_viewed_and_recent(client, make_articl
 
 
 def test_home_query_count_does_not_grow_with_content(
-    client, make_article, django_assert_max_num_queries
+    client, make_entry, django_assert_max_num_queries
 ):
     for _ in range(12):
-        make_article()
+        make_entry()
     # Categories, most viewed, recently updated, and two for the cache key.
     with django_assert_max_num_queries(5):
         client.get("/")
@@ -194,11 +192,11 @@ def test_home_query_count_does_not_grow_with_content(
 
 
 def test_index_and_category_query_counts_are_constant(
-    client, make_article, make_category, django_assert_max_num_queries
+    client, make_entry, make_category, django_assert_max_num_queries
 ):
     category = make_category(slug="busy")
     for _ in range(15):
-        make_article(category=category)
+        make_entry(category=category)
     # The page's own query (plus the category's, or the letter counts), two for its
     # validators, one for the shared copy's versions (middleware.py).
     with django_assert_max_num_queries(5):
@@ -207,7 +205,7 @@ def test_index_and_category_query_counts_are_constant(
         client.get("/categories/busy/")
 
 
-def test_a_large_index_has_a_page_per_letter(client, make_article, monkeypatch):
+def test_a_large_index_has_a_page_per_letter(client, make_entry, monkeypatch):
     from articles import views
 
     monkeypatch.setattr(views, "INDEX_ONE_PAGE", 5)
@@ -215,7 +213,7 @@ def test_a_large_index_has_a_page_per_letter(client, make_article, monkeypatch):
     from django.utils.text import slugify
 
     for title in ("Alpha", "Ábaco", "Anchor", "Beta", "Bravo", "Zulu", "7 Cups"):
-        make_article(title=title, slug=slugify(title))
+        make_entry(title=title, slug=slugify(title))
     html = client.get("/terms/").content.decode()
     assert "7 terms in the glossary." in html
     assert '<a href="?letter=B" title="2 terms">B</a>' in html  # the bar links to letters
@@ -236,25 +234,25 @@ def test_a_large_index_has_a_page_per_letter(client, make_article, monkeypatch):
     assert "letter-overview" in client.get("/terms/?letter=%3Cscript%3E").content.decode()
 
 
-def test_sqlite_planner_statistics_are_kept(make_article):
+def test_sqlite_planner_statistics_are_kept(make_entry):
     """Rebuilds, imports and `migrate` give SQLite's planner current statistics: with them
     (bench/serve.py, 100,000 entries) it reads the most viewed entries in index order and
     related entries by id, rather than walking every public entry."""
     from django.db import connection
 
-    from articles.models import Article
+    from articles.models import Entry
     from articles.search.indexing import refresh_planner_statistics
 
     if connection.vendor != "sqlite":
         pytest.skip("PostgreSQL keeps its own statistics")
     for _ in range(5):
-        make_article()
+        make_entry()
     refresh_planner_statistics()
     with connection.cursor() as cursor:
         cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'articles_article'")
         stats = dict(cursor.fetchall())
     assert stats["article_views_idx"].startswith("5 ")
-    published = Article.objects.published()
+    published = Entry.objects.published()
     most_viewed = published.select_related("category").order_by("-view_count", "title")[:8]
     assert "USING INDEX article_views_idx" in most_viewed.explain()
     recent = published.select_related("category").order_by("-updated_at", "title")[:8]

@@ -23,7 +23,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from reversion.models import Version
 
 from ..editing.presence import name_of
-from ..models import Article, Category, ExpertQuote, KeyPoint, Source
+from ..models import Category, Entry, ExpertQuote, KeyPoint, Source
 from . import quality
 from .naming import duplicate_title
 
@@ -98,7 +98,7 @@ def export(directory):
     (directory / CATEGORIES_FILE).write_text(
         yaml.safe_dump(categories, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    articles = Article.objects.select_related("category").prefetch_related(
+    articles = Entry.objects.select_related("category").prefetch_related(
         "key_points", "quotes", "sources", "related"
     )
     count = 0
@@ -248,7 +248,7 @@ def plan(directory):
             problems.append(f"{path}:{line}: {taken}")
         else:
             titles[title] = (path, data.get("title"))
-    known_slugs = set(slugs) | set(Article.objects.values_list("slug", flat=True))
+    known_slugs = set(slugs) | set(Entry.objects.values_list("slug", flat=True))
     for path, data, _ in result.entries:
         text = path.read_text(encoding="utf-8")
         for other in data.get("related") or []:
@@ -272,7 +272,7 @@ def _model_problems(path, error):
 
 
 def _apply_entry(data, body):
-    article = Article.objects.filter(slug=data["slug"]).first() or Article(slug=data["slug"])
+    article = Entry.objects.filter(slug=data["slug"]).first() or Entry(slug=data["slug"])
     article.title = data["title"]
     article.category = Category.objects.get(slug=data["category"])
     article.status = data.get("status", "draft")
@@ -376,7 +376,7 @@ def _apply(result, dry_run, force):
     changed, conflicts = [], []
     for path, data, body in result.entries:
         existing = (
-            Article.objects.select_related("category")
+            Entry.objects.select_related("category")
             .prefetch_related("key_points", "quotes", "sources", "related")
             .filter(slug=data["slug"])
             .first()
@@ -401,7 +401,7 @@ def _apply(result, dry_run, force):
         transaction.set_rollback(True)
         raise ContentError(conflicts)
     for article, data in changed:
-        article.related.set(Article.objects.filter(slug__in=data.get("related") or []))
+        article.related.set(Entry.objects.filter(slug__in=data.get("related") or []))
     quality.note(entries={article.pk for article, _ in changed})
     if dry_run:
         transaction.set_rollback(True)
@@ -415,7 +415,7 @@ def record_versions(result):
     """Write each applied entry's new version into its file's front matter, so that the
     files say they are current and the next import of them is not refused."""
     versions = dict(
-        Article.objects.filter(slug__in=[slug for _, slug in result.written]).values_list(
+        Entry.objects.filter(slug__in=[slug for _, slug in result.written]).values_list(
             "slug", "version"
         )
     )

@@ -3,7 +3,7 @@ glossary prefers ("Substance Use Disorder"), with the entry's short note on why.
 
 from django.utils.text import slugify
 
-from ..models import Article, StigmatizingTerm
+from ..models import Entry, StigmatizingTerm
 from ..search.text import normalize
 
 
@@ -26,7 +26,7 @@ def preferred_for(query):
     if not term:
         return None
     return (
-        Article.objects.published()
+        Entry.objects.published()
         .filter(stigmatizing_term_index__term=term)
         .only("pk", "title", "slug", "language_note")
         .first()

@@ -1,4 +1,4 @@
-"""Which titles and addresses an entry may take (Article.clean(), so that the admin and
+"""Which titles and addresses an entry may take (Entry.clean(), so that the admin and
 import_content refuse the same things with the same words).
 
 A title is one entry's alone, ignoring case (the article_title_unique_ci constraint). A
@@ -13,7 +13,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from ..models import Article, RemovedArticle, SlugRedirect, StigmatizingTerm
+from ..models import Entry, RemovedEntry, SlugRedirect, StigmatizingTerm
 from ..search.text import normalize
 
 CHOOSE_SLUG = "choose another slug"
@@ -32,7 +32,7 @@ def title_problem(article):
     if not article.title:
         return None
     other = (
-        Article.objects.alias(lowered=Lower("title"))
+        Entry.objects.alias(lowered=Lower("title"))
         .filter(lowered=Lower(Value(article.title)))
         .exclude(pk=article.pk)
         .only("title", "slug")
@@ -52,11 +52,11 @@ def slug_problem(article):
     slug = (article.slug or "").lower()  # as save() stores it
     if not slug:
         return None
-    stored = Article.objects.filter(pk=article.pk).values_list("slug", flat=True).first()
+    stored = Entry.objects.filter(pk=article.pk).values_list("slug", flat=True).first()
     if stored == slug:
         return None  # kept, not taken
     path = f"/terms/{slug}/"
-    if other := Article.objects.filter(slug=slug).exclude(pk=article.pk).first():
+    if other := Entry.objects.filter(slug=slug).exclude(pk=article.pk).first():
         return f"{path} is the address of “{other.title}”; {CHOOSE_SLUG}."
     word = _word_of(slug)
     if word and word in {normalize(line) for line in article.stigmatizing_terms.splitlines()}:
@@ -79,7 +79,7 @@ def slug_problem(article):
         )
     # The same title at a deleted entry's address brings that entry back (restored from
     # files, or written again); any other entry there would be a different one.
-    removed = RemovedArticle.objects.filter(slug=slug).exclude(title__iexact=article.title)
+    removed = RemovedEntry.objects.filter(slug=slug).exclude(title__iexact=article.title)
     if removed := removed.first():
         return (
             f"{path} is the address of the deleted entry “{removed.title}” (it answers "

@@ -1,6 +1,6 @@
 """Content health: warnings (never blocking) about entries that are weak or going stale.
 
-warnings() is the one checker. Its findings are stored (Article.content_warnings) for the
+warnings() is the one checker. Its findings are stored (Entry.content_warnings) for the
 admin's Health column and filter, wherever an entry is written: an admin save or revert,
 an import, the demo content, `refresh_content_health` for every entry. Two warnings
 depend on other entries (a link to /terms/… that is not a public entry; no related
@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve
 
-from ..models import Article
+from ..models import Entry
 from ..pages import addresses, reading
 
 MIN_KEY_POINTS = 3
@@ -51,7 +51,7 @@ def broken_links(article):
             broken.append(path)
             continue
         slug = match.kwargs.get("slug")
-        if match.url_name == "detail" and not Article.objects.published().filter(slug=slug):
+        if match.url_name == "detail" and not Entry.objects.published().filter(slug=slug):
             broken.append(path)
     return broken
 
@@ -59,8 +59,8 @@ def broken_links(article):
 def has_related(article):
     """Whether the entry has related entries. The relation is symmetrical, two rows per
     pair; while a pair is added, m2m_changed runs when only the first is in."""
-    through = Article.related.through.objects
-    return article.related.exists() or through.filter(to_article=article).exists()
+    through = Entry.related.through.objects
+    return article.related.exists() or through.filter(to_entry=article).exists()
 
 
 def warnings(article):
@@ -89,7 +89,7 @@ def warnings(article):
 def refresh(article):
     """Recompute and store the entry's warnings (after the admin saved it and its parts)."""
     text = "\n".join(warnings(article))
-    Article.objects.filter(pk=article.pk).update(content_warnings=text)
+    Entry.objects.filter(pk=article.pk).update(content_warnings=text)
     article.content_warnings = text
     return text
 
@@ -99,8 +99,8 @@ def refresh_entries(ids=None, write=True):
     Returns [(entry, warnings before, warnings now)] for the entries whose warnings
     changed (with write=False, only reports them)."""
     if ids is None:
-        ids = Article.objects.values_list("pk", flat=True)
-    entries = Article.objects.order_by("pk").prefetch_related("key_points", "sources", "related")
+        ids = Entry.objects.values_list("pk", flat=True)
+    entries = Entry.objects.order_by("pk").prefetch_related("key_points", "sources", "related")
     changed = []
     for chunk in _chunks(ids):
         for article in entries.filter(pk__in=chunk):
@@ -108,7 +108,7 @@ def refresh_entries(ids=None, write=True):
             if text != article.content_warnings:
                 changed.append((article, article.content_warnings, text))
                 if write:
-                    Article.objects.filter(pk=article.pk).update(content_warnings=text)
+                    Entry.objects.filter(pk=article.pk).update(content_warnings=text)
     return changed
 
 
@@ -145,12 +145,12 @@ class Changes:
         if self.related:
             # Only "No related entries." depends on the relation: re-check the entries
             # whose stored warning about it no longer matches (few, usually none).
-            through = Article.related.through.objects
-            has_related = Q(Exists(through.filter(from_article=OuterRef("pk")))) | Q(
-                Exists(through.filter(to_article=OuterRef("pk")))
+            through = Entry.related.through.objects
+            has_related = Q(Exists(through.filter(from_entry=OuterRef("pk")))) | Q(
+                Exists(through.filter(to_entry=OuterRef("pk")))
             )
             said = Q(content_warnings__contains=NO_RELATED)
-            stale = Article.objects.filter((has_related & said) | (~has_related & ~said))
+            stale = Entry.objects.filter((has_related & said) | (~has_related & ~said))
             for chunk in _chunks(self.related):
                 ids.update(stale.filter(pk__in=chunk).values_list("pk", flat=True))
         return ids
@@ -169,7 +169,7 @@ def _path(slug):
 def _warned_about_links_to(slugs):
     """The entries whose stored warnings say that a link to one of these goes nowhere."""
     lines = {f"{BROKEN_LINK}{_path(slug)}" for slug in slugs}
-    warned = Article.objects.filter(content_warnings__contains=BROKEN_LINK)
+    warned = Entry.objects.filter(content_warnings__contains=BROKEN_LINK)
     return {
         pk
         for pk, text in warned.values_list("pk", "content_warnings").iterator()
@@ -184,11 +184,9 @@ def _linking_to(slugs, few=20):
         linking = Q()
         for path in paths:
             linking |= Q(body_html__contains=f'href="{path}')
-        return set(Article.objects.filter(linking).values_list("pk", flat=True))
+        return set(Entry.objects.filter(linking).values_list("pk", flat=True))
     # Many (a large import or bulk action): one pass over the bodies with any such link.
-    rows = Article.objects.filter(body_html__contains='href="/terms/').values_list(
-        "pk", "body_html"
-    )
+    rows = Entry.objects.filter(body_html__contains='href="/terms/').values_list("pk", "body_html")
     return {
         pk
         for pk, body in rows.iterator()

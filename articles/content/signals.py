@@ -20,12 +20,12 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from ..models import (
-    Article,
     Category,
+    Entry,
     ExpertQuote,
     GlossaryState,
     KeyPoint,
-    RemovedArticle,
+    RemovedEntry,
     SlugRedirect,
     Source,
 )
@@ -38,7 +38,7 @@ from .rendering import render_markdown
 NAME_FIELDS = ("slug", "title", "aliases", "status", "published_at")
 
 
-@receiver(pre_save, sender=Article)
+@receiver(pre_save, sender=Entry)
 def render_body(sender, instance, raw=False, **kwargs):
     # pre_save also fires for `loaddata` (raw=True), which skips Model.save(): fixtures
     # therefore arrive rendered too, in the same INSERT.
@@ -46,7 +46,7 @@ def render_body(sender, instance, raw=False, **kwargs):
     instance.initial = initial(instance.title)
     instance.sort_title = sort_key(instance.title)[:200]
     previous = (
-        Article.objects.filter(pk=instance.pk).values_list(*NAME_FIELDS).first()
+        Entry.objects.filter(pk=instance.pk).values_list(*NAME_FIELDS).first()
         if instance.pk
         else None
     )
@@ -59,47 +59,47 @@ def render_body(sender, instance, raw=False, **kwargs):
     instance._raw = raw  # a restored row's relations come back as they were
 
 
-@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Entry)
 def read_new_version(sender, instance, **kwargs):
     if isinstance(instance.version, CombinedExpression):
-        instance.version = Article.objects.values_list("version", flat=True).get(pk=instance.pk)
+        instance.version = Entry.objects.values_list("version", flat=True).get(pk=instance.pk)
 
 
-@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Entry)
 def note_changed_content(sender, instance, **kwargs):
     GlossaryState.changed(names=getattr(instance, "_names_changed", True))
 
 
-@receiver(post_delete, sender=Article)
+@receiver(post_delete, sender=Entry)
 @receiver(post_save, sender=Category)
 @receiver(post_delete, sender=Category)
 def note_changed_lists(sender, instance, **kwargs):
-    GlossaryState.changed(names=sender is Article)
+    GlossaryState.changed(names=sender is Entry)
 
 
-@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Entry)
 def index_stigmatizing_terms(sender, instance, **kwargs):
     language.sync(instance)
 
 
-@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Entry)
 def keep_address_history(sender, instance, **kwargs):
     # The current slug is live again: it is no longer an old address or a removed entry.
     SlugRedirect.objects.filter(old_slug=instance.slug).delete()
-    RemovedArticle.objects.filter(slug=instance.slug).delete()
+    RemovedEntry.objects.filter(slug=instance.slug).delete()
     previous = getattr(instance, "_previous_slug", None)
     if previous and previous != instance.slug:
         SlugRedirect.objects.update_or_create(old_slug=previous, defaults={"article": instance})
 
 
-@receiver(pre_delete, sender=Article)
+@receiver(pre_delete, sender=Entry)
 def remember_removed_article(sender, instance, **kwargs):
     """A deleted public entry leaves a 410 at its address and at its old addresses."""
     if not instance.is_public:
         return
     slugs = [instance.slug, *instance.old_slugs.values_list("old_slug", flat=True)]
     for slug in slugs:
-        RemovedArticle.objects.update_or_create(
+        RemovedEntry.objects.update_or_create(
             slug=slug,
             defaults={
                 "title": instance.title,
@@ -109,7 +109,7 @@ def remember_removed_article(sender, instance, **kwargs):
         )
 
 
-@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Entry)
 def index_saved_article(sender, instance, **kwargs):
     index_article(instance)
 
@@ -130,20 +130,20 @@ def touch_article(sender, instance, raw=False, **kwargs):
     """A changed key point, quote or source changes its entry's page: move the entry's
     last-modified date (not for fixtures, which carry their own dates)."""
     if not raw:
-        Article.objects.filter(pk=instance.article_id).update(
+        Entry.objects.filter(pk=instance.article_id).update(
             updated_at=timezone.now(), version=F("version") + 1
         )
     GlossaryState.changed()  # term pages kept by their address are made again
 
 
-@receiver(m2m_changed, sender=Article.related.through)
+@receiver(m2m_changed, sender=Entry.related.through)
 def note_changed_related(sender, instance, action, pk_set=None, **kwargs):
     if action in ("post_add", "post_remove", "post_clear"):
         GlossaryState.changed()
         # Both sides of the (symmetrical) relation changed.
         if not getattr(instance, "_raw", False):
             changed = {instance.pk, *(pk_set or ())}
-            Article.objects.filter(pk__in=changed).update(version=F("version") + 1)
+            Entry.objects.filter(pk__in=changed).update(version=F("version") + 1)
 
 
 @receiver(post_migrate)
@@ -159,29 +159,27 @@ def refresh_statistics(sender, using="default", **kwargs):
 
 
 def _public_slug(slug, status, published_at):
-    public = status == Article.Status.PUBLISHED and published_at <= timezone.now()
+    public = status == Entry.Status.PUBLISHED and published_at <= timezone.now()
     return slug if public else None
 
 
-@receiver(pre_save, sender=Article)
+@receiver(pre_save, sender=Entry)
 def remember_public_address(sender, instance, raw=False, **kwargs):
     previous = (
-        Article.objects.filter(pk=instance.pk).values_list("slug", "status", "published_at")
+        Entry.objects.filter(pk=instance.pk).values_list("slug", "status", "published_at")
         if instance.pk
-        else Article.objects.none()
+        else Entry.objects.none()
     ).first()
     instance._public_slug_before = _public_slug(*previous) if previous else None
     # A row restored as it was (fixtures, a backup) brings its own warnings: no search of
     # other entries for it. An entry recovered from history does not: it comes back to
     # an address that answered 410 Gone, about which entries linking there were warned.
     instance._recheck_links = (
-        not raw
-        or previous is not None
-        or RemovedArticle.objects.filter(slug=instance.slug).exists()
+        not raw or previous is not None or RemovedEntry.objects.filter(slug=instance.slug).exists()
     )
 
 
-@receiver(post_save, sender=Article)
+@receiver(post_save, sender=Entry)
 def recheck_links_to_address(sender, instance, **kwargs):
     before = getattr(instance, "_public_slug_before", None)
     after = _public_slug(instance.slug, instance.status, instance.published_at)
@@ -189,18 +187,18 @@ def recheck_links_to_address(sender, instance, **kwargs):
         quality.note(appeared={after} - {None}, vanished={before} - {None})
 
 
-@receiver(pre_delete, sender=Article)
+@receiver(pre_delete, sender=Entry)
 def remember_related_of_deleted(sender, instance, **kwargs):
     instance._related_before = set(instance.related.values_list("pk", flat=True))
 
 
-@receiver(post_delete, sender=Article)
+@receiver(post_delete, sender=Entry)
 def recheck_dependents_of_deleted(sender, instance, **kwargs):
     gone = _public_slug(instance.slug, instance.status, instance.published_at)
     quality.note(vanished={gone} - {None}, related=getattr(instance, "_related_before", set()))
 
 
-@receiver(m2m_changed, sender=Article.related.through)
+@receiver(m2m_changed, sender=Entry.related.through)
 def recheck_related(sender, instance, action, pk_set=None, **kwargs):
     # The relation is symmetrical: the entries on the other side changed too.
     if action == "pre_clear":

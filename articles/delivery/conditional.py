@@ -15,7 +15,7 @@ from django.db.models import Count, Max
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
-from ..models import Article, GlossaryState, RemovedArticle, published_q
+from ..models import Entry, GlossaryState, RemovedEntry, published_q
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Lists may be cached briefly; a term page is revalidated on every read so that each
@@ -78,8 +78,8 @@ def for_list(category=None):
         return Validators.of(
             "index", *[str(moment) for moment in changed], last_modified=last_modified
         )
-    articles = Article.objects.filter(category=category)
-    removed = RemovedArticle.objects.filter(category=category)
+    articles = Entry.objects.filter(category=category)
+    removed = RemovedEntry.objects.filter(category=category)
     # Drafts count as changes too (an entry unpublished or published moves its
     # updated_at); an entry whose scheduled time has come changes the published count.
     public = published_q()

@@ -20,11 +20,11 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import connection, transaction
 
-from ..models import Article
+from ..models import Entry
 
 logger = logging.getLogger(__name__)
 
-ADD_VIEWS = f"UPDATE {Article._meta.db_table} SET view_count = view_count + %s WHERE id = %s"
+ADD_VIEWS = f"UPDATE {Entry._meta.db_table} SET view_count = view_count + %s WHERE id = %s"
 # A regular write waits this long for a lock (a long transaction, a backup) and then fails
 # and is tried again: a stopping process then waits no longer than this for it.
 WRITE_WAIT_SECONDS = 5.0

@@ -165,9 +165,7 @@ class ProtectedEdits:
             # Changed since the revert form was made: not reverted over that change but
             # merged with it; the form, if it comes back, is a change of the entry as it is.
             request.revert_comment += ", merged with changes saved meanwhile"
-            change_url = reverse(
-                f"{self.admin_site.name}:articles_article_change", args=[article.pk]
-            )
+            change_url = reverse(f"{self.admin_site.name}:articles_entry_change", args=[article.pk])
             with self.create_revision(request):
                 return self._save_merged(request, outcome, object_id, change_url, extra_context)
 
@@ -203,7 +201,7 @@ class ProtectedEdits:
                 presence_page=page,
                 presence_seconds=HEARTBEAT_SECONDS,
                 presence_url=reverse(
-                    f"{self.admin_site.name}:articles_article_editors", args=[obj.pk]
+                    f"{self.admin_site.name}:articles_entry_editors", args=[obj.pk]
                 ),
             )
         return super().render_change_form(request, context, add, change, form_url, obj)
@@ -213,7 +211,7 @@ class ProtectedEdits:
             path(
                 "<int:pk>/editors/",
                 self.admin_site.admin_view(require_POST(self.editors_view)),
-                name="articles_article_editors",
+                name="articles_entry_editors",
             ),
         ] + super().get_urls()
 

@@ -1,5 +1,5 @@
 """The entry as the admin's change form would make it, from the form's unsaved values, for
-its preview: an unsaved Article and its EntryParts, which entry_context()
+its preview: an unsaved Entry and its EntryParts, which entry_context()
 (pages/entry_page.py) and the page's own templates then turn into the page readers would see.
 
 Values are read leniently (a preview is asked for while the editor is typing): a value
@@ -13,7 +13,7 @@ from django.core.validators import validate_slug
 from django.utils import timezone
 
 from ..content.rendering import render_markdown
-from ..models import Article, Category, ExpertQuote, KeyPoint, Source
+from ..models import Category, Entry, ExpertQuote, KeyPoint, Source
 from ..pages.entry_parts import EntryParts
 
 MAX_ROWS = 1000  # Django's own limit on a formset's forms
@@ -73,7 +73,7 @@ def _related(data, article):
     ids.discard(article.pk)
     # As entry_parts.load(): the public ones, by title.
     related = (
-        Article.objects.published()
+        Entry.objects.published()
         .filter(pk__in=ids)
         .only("title", "slug", "definition", "updated_at")
     )
@@ -83,7 +83,7 @@ def _related(data, article):
 def from_form(data, stored=None):
     """(article, parts) as the form `data` (a QueryDict) would save them over `stored`
     (the entry as read, changed in memory only; None for a new one). Nothing is written."""
-    article = stored if stored is not None else Article()
+    article = stored if stored is not None else Entry()
     for name in TEXT_FIELDS:
         setattr(article, name, data.get(name, "").strip())
     article.title = article.title or UNTITLED
@@ -93,7 +93,7 @@ def from_form(data, stored=None):
     article.category = (
         Category.objects.filter(pk=category).first() if category.isdigit() else None
     ) or Category(name="No category yet", slug="")  # shown unlinked
-    if data.get("status") in Article.Status.values:
+    if data.get("status") in Entry.Status.values:
         article.status = data["status"]
     published_at = _clean(
         forms.SplitDateTimeField(required=False),

@@ -5,12 +5,12 @@ index (search.py), editors at work (editing.py)."""
 from .editing import EditorPresence
 from .entries import (
     COUNTERS,
-    Article,
     Category,
+    Entry,
     ExpertQuote,
     KeyPoint,
     PlainSQL,
-    RemovedArticle,
+    RemovedEntry,
     SlugRedirect,
     Source,
     from_db_value,
@@ -24,7 +24,7 @@ from .search import FirstWord, SearchDocument, SearchName, SearchTypoKey
 
 __all__ = [
     "COUNTERS",
-    "Article",
+    "Entry",
     "Category",
     "EditorPresence",
     "ExpertQuote",
@@ -32,7 +32,7 @@ __all__ = [
     "GlossaryState",
     "KeyPoint",
     "PlainSQL",
-    "RemovedArticle",
+    "RemovedEntry",
     "SearchDocument",
     "SearchName",
     "SearchTypoKey",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from .entries import Article
+from .entries import Entry
 
 
 class EditorPresence(models.Model):
@@ -12,7 +12,7 @@ class EditorPresence(models.Model):
     ("Also editing now: …" on the form; articles/editing/presence.py). A row not refreshed for
     a minute is someone who left."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     since = models.DateTimeField(default=timezone.now)
     seen_at = models.DateTimeField(default=timezone.now)

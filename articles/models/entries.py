@@ -59,7 +59,7 @@ def published_q(prefix=""):
     published_at = Coalesce(f"{prefix}published_at", f"{prefix}published_at")
     return Q(
         LessThanOrEqual(published_at, timezone.now()),
-        **{f"{prefix}status": Article.Status.PUBLISHED},
+        **{f"{prefix}status": Entry.Status.PUBLISHED},
     )
 
 
@@ -78,20 +78,20 @@ def published_sql(table, now=None):
     table's name). Its one parameter is `%(now)s`: the time now, or `now`, adapted for the
     database. A statement that uses it takes its params: `{"slug": …, **visible.params}`."""
     quote = connection.ops.quote_name
-    status = quote(Article._meta.get_field("status").column)
-    published_at = quote(Article._meta.get_field("published_at").column)
+    status = quote(Entry._meta.get_field("status").column)
+    published_at = quote(Entry._meta.get_field("published_at").column)
     now = timezone.now() if now is None else now
     # The status is written out, not a parameter: partial indexes on public entries
     # (article_published_idx) serve only conditions that spell it.
     return PlainSQL(
-        f"{table}.{status} = '{Article.Status.PUBLISHED.value}' "
+        f"{table}.{status} = '{Entry.Status.PUBLISHED.value}' "
         f"AND {table}.{published_at} <= %(now)s",
         {"now": connection.ops.adapt_datetimefield_value(now)},
     )
 
 
 # An entry's statistics, not its content: changed only by atomic increments (counting.py,
-# feedback.py), never written by a save (Article._do_update), never kept in revisions.
+# feedback.py), never written by a save (Entry._do_update), never kept in revisions.
 @cache
 def _converters(field):
     column = field.get_col(field.model._meta.db_table)
@@ -116,11 +116,11 @@ def refuse_counters(fields):
     if named:
         raise ValueError(
             f"{', '.join(named)} change only by increments, e.g. "
-            f"Article.objects.filter(pk=…).update({named[0]}=F({named[0]!r}) + 1)."
+            f"Entry.objects.filter(pk=…).update({named[0]}=F({named[0]!r}) + 1)."
         )
 
 
-class ArticleQuerySet(models.QuerySet):
+class EntryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_q())
 
@@ -129,13 +129,13 @@ class ArticleQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, batch_size)
 
 
-class ArticleManager(models.Manager.from_queryset(ArticleQuerySet)):
+class EntryManager(models.Manager.from_queryset(EntryQuerySet)):
     # Fixtures refer to related entries by slug (see CategoryManager).
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
 
-class Article(models.Model):
+class Entry(models.Model):
     """One glossary term, shaped like the entries readers know: a definition, a TL;DR,
     expert quotes, key points and a Markdown body.
 
@@ -158,7 +158,7 @@ class Article(models.Model):
     slug = models.SlugField(
         max_length=200, unique=True, help_text="The last part of the address: /terms/this-slug/."
     )
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="entries")
     aliases = models.TextField(
         blank=True,
         help_text="Other names and abbreviations readers use, one per line (e.g. AA).",
@@ -207,10 +207,12 @@ class Article(models.Model):
     # change form or a file made from an older version is noticed (articles/editing/).
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    objects = ArticleManager()
+    objects = EntryManager()
 
     class Meta:
-        # What readers read is an entry (the admin says so too); "article" is the code's name.
+        # The table keeps its first name; the app's package is `articles` for the same
+        # reason (the design of the project fixes it).
+        db_table = "articles_article"
         verbose_name = "entry"
         verbose_name_plural = "entries"
         ordering = (Lower("title"),)
@@ -305,7 +307,7 @@ class SlugRedirect(models.Model):
     current address for as long as the entry exists (articles/content/signals.py keeps it)."""
 
     old_slug = models.SlugField(max_length=200, unique=True)
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_slugs")
+    article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="old_slugs")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -319,7 +321,7 @@ class SlugRedirect(models.Model):
         return f"/terms/{self.old_slug}/ → {self.article}"
 
 
-class RemovedArticle(models.Model):
+class RemovedEntry(models.Model):
     """The address of a published entry that was deleted: it answers 410 Gone (not 404),
     so crawlers drop it at once, and it dates the change on the lists that showed it."""
 
@@ -331,6 +333,7 @@ class RemovedArticle(models.Model):
     removed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        db_table = "articles_removedarticle"
         verbose_name = "removed entry"
         verbose_name_plural = "removed entries"
 
@@ -341,7 +344,7 @@ class RemovedArticle(models.Model):
 class KeyPoint(models.Model):
     """One line of an entry's "Key Points" check-mark list."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="key_points")
+    article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="key_points")
     text = models.CharField(max_length=300)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -363,7 +366,7 @@ class ExpertQuote(models.Model):
         LIVED_EXPERIENCE = "lived", "Person with lived experience"
         ORGANISATION = "organisation", "Organisation"
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="quotes")
+    article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="quotes")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLINICIAN)
     text = models.TextField("quote")
     attribution = models.CharField(
@@ -387,7 +390,7 @@ class ExpertQuote(models.Model):
 class Source(models.Model):
     """A reference the entry relies on, shown as a numbered list under "Sources"."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sources")
+    article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="sources")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
     url = models.URLField("URL", max_length=500, blank=True)

@@ -7,7 +7,7 @@ from collections import namedtuple
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .entries import Article, RemovedArticle, from_db_value, published_sql
+from .entries import Entry, RemovedEntry, from_db_value, published_sql
 
 Versions = namedtuple("Versions", "names content removed published")
 
@@ -30,7 +30,7 @@ class GlossaryState(models.Model):
         """(names changed, content changed, last public deletion, latest publication time
         that has come), in one query of one row and two indexed maxima. A public entry's
         deletion and a scheduled entry's time coming change both kinds of version."""
-        state, removed, articles = (m._meta.db_table for m in (cls, RemovedArticle, Article))
+        state, removed, articles = (m._meta.db_table for m in (cls, RemovedEntry, Entry))
         visible = published_sql("a")
         with connection.cursor() as cursor:
             cursor.execute(

@@ -3,7 +3,7 @@ points readers to."""
 
 from django.db import models
 
-from .entries import Article
+from .entries import Entry
 
 
 class StigmatizingTermManager(models.Manager):
@@ -13,12 +13,12 @@ class StigmatizingTermManager(models.Manager):
 
 class StigmatizingTerm(models.Model):
     """A stigmatizing word, normalised, and the entry whose term the glossary prefers
-    (kept from Article.stigmatizing_terms by articles/content/signals.py). The natural key lets a
+    (kept from Entry.stigmatizing_terms by articles/content/signals.py). The natural key lets a
     backup restore find the rows saving the entries has just made."""
 
     term = models.CharField(max_length=200, unique=True)
     article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="stigmatizing_term_index"
+        Entry, on_delete=models.CASCADE, related_name="stigmatizing_term_index"
     )
 
     objects = StigmatizingTermManager()

@@ -4,7 +4,7 @@ the keys for typo-tolerant lookup."""
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
-from .entries import Article
+from .entries import Entry
 
 
 class SearchDocument(models.Model):
@@ -16,7 +16,7 @@ class SearchDocument(models.Model):
     """
 
     article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+        Entry, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
     title = models.TextField()
     aliases = models.TextField(blank=True)
@@ -60,7 +60,7 @@ class SearchName(models.Model):
 
     Natural keys let a backup restore match the rows that indexing has just created."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="search_names")
+    article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="search_names")
     name = models.CharField(max_length=200)
     normalized = models.CharField(max_length=200, db_index=True)
     is_title = models.BooleanField(default=False)

@@ -9,7 +9,7 @@ def entry_context(entry, parts):
     key_points = [point.text for point in parts.key_points]
     definition_html, body_html = linking.link_entry(entry)
     return {
-        "article": entry,
+        "entry": entry,
         "parts": parts,
         "meta": metadata.for_article(entry),
         "definition_html": definition_html,

@@ -15,7 +15,7 @@ from functools import cache
 
 from django.db import connection
 
-from ..models import Article, Category, ExpertQuote, KeyPoint, Source, from_db_value, published_sql
+from ..models import Category, Entry, ExpertQuote, KeyPoint, Source, from_db_value, published_sql
 
 
 def _from_row(model, fields, values, **known):
@@ -38,14 +38,14 @@ def _entry_statement():
     """The statement of published_entry(), its parameters `slug` and published_sql()'s:
     the text is the same at any time, the time now a parameter."""
     quote = connection.ops.quote_name
-    columns = [f"a.{quote(f.column)}" for f in Article._meta.concrete_fields]
+    columns = [f"a.{quote(f.column)}" for f in Entry._meta.concrete_fields]
     columns += [f"c.{quote(f.column)}" for f in Category._meta.concrete_fields]
     # The slug's unique index finds the row.
     return (
-        f"SELECT {', '.join(columns)} FROM {quote(Article._meta.db_table)} a "
+        f"SELECT {', '.join(columns)} FROM {quote(Entry._meta.db_table)} a "
         f"JOIN {quote(Category._meta.db_table)} c "
-        f"ON c.{quote(Category._meta.pk.column)} = a.{_column(Article, 'category')} "
-        f"WHERE a.{_column(Article, 'slug')} = %(slug)s AND {published_sql('a').sql}"
+        f"ON c.{quote(Category._meta.pk.column)} = a.{_column(Entry, 'category')} "
+        f"WHERE a.{_column(Entry, 'slug')} = %(slug)s AND {published_sql('a').sql}"
     )
 
 
@@ -57,8 +57,8 @@ def published_entry(slug):
         row = cursor.fetchone()
     if row is None:
         return None
-    fields = Article._meta.concrete_fields
-    article = _from_row(Article, fields, row[: len(fields)])
+    fields = Entry._meta.concrete_fields
+    article = _from_row(Entry, fields, row[: len(fields)])
     article.category = _from_row(Category, Category._meta.concrete_fields, row[len(fields) :])
     return article
 
@@ -68,7 +68,7 @@ class EntryParts:
     key_points: list  # KeyPoint, in the editors' order
     quotes: list  # ExpertQuote, in order
     sources: list  # Source, in order
-    related: list  # Article (title, slug, definition, updated_at), public ones, by title
+    related: list  # Entry (title, slug, definition, updated_at), public ones, by title
 
 
 # The kinds of row, and the fields each puts in the statement's columns (None: NULL).
@@ -78,7 +78,7 @@ _FIELDS = {
     KEY_POINT: (KeyPoint, ("id", "order", "text", None, None, None, None)),
     QUOTE: (ExpertQuote, ("id", "order", "text", "kind", "attribution", None, None)),
     SOURCE: (Source, ("id", "order", "title", "publisher", "url", "accessed", None)),
-    RELATED: (Article, ("id", None, "title", "slug", "definition", None, "updated_at")),
+    RELATED: (Entry, ("id", None, "title", "slug", "definition", None, "updated_at")),
 }
 
 
@@ -98,7 +98,7 @@ def _statement():
     """The statement of load(), its parameters `article` (the entry's id) and
     published_sql()'s."""
     quote = connection.ops.quote_name
-    related = Article._meta.get_field("related")
+    related = Entry._meta.get_field("related")
     types = _column_types()
     selects = []
     for kind, (model, names) in _FIELDS.items():
@@ -113,8 +113,8 @@ def _statement():
             # (as one would, with statistics not yet gathered after a bulk load).
             visible = published_sql("p").sql
             source = (
-                f"{quote(related.m2m_db_table())} r JOIN {quote(Article._meta.db_table)} p "
-                f"ON p.{quote(Article._meta.pk.column)} = r.{quote(related.m2m_reverse_name())} "
+                f"{quote(related.m2m_db_table())} r JOIN {quote(Entry._meta.db_table)} p "
+                f"ON p.{quote(Entry._meta.pk.column)} = r.{quote(related.m2m_reverse_name())} "
                 f"WHERE r.{quote(related.m2m_column_name())} = %(article)s"
             )
         else:
@@ -151,6 +151,6 @@ def load(article):
         key_points=sorted(rows[KEY_POINT], key=_in_order),
         quotes=sorted(rows[QUOTE], key=_in_order),
         sources=sorted(rows[SOURCE], key=_in_order),
-        # Article's ordering, Lower("title"); ties by id so that the order is stable.
+        # Entry's ordering, Lower("title"); ties by id so that the order is stable.
         related=sorted(rows[RELATED], key=lambda other: (other.title.lower(), other.pk)),
     )

@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db.models import F
 
-from ..models import Article
+from ..models import Entry
 
 COOKIE = "kb_answered"
 COOKIE_AGE = 365 * 24 * 3600
@@ -70,7 +70,7 @@ def record(request, response, article, helpful):
     )
     if counted:
         field = "helpful_yes" if helpful else "helpful_no"
-        Article.objects.filter(pk=article.pk).update(**{field: F(field) + 1})
+        Entry.objects.filter(pk=article.pk).update(**{field: F(field) + 1})
     seen = [pk for pk in seen if pk != article.pk][-(REMEMBERED - 1) :] + [article.pk]
     response.set_signed_cookie(
         COOKIE,

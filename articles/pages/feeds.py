@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
-from ..models import Article
+from ..models import Entry
 from .metadata import DEFAULT_DESCRIPTION, absolute_url
 
 FEED_SIZE = 50
@@ -31,7 +31,7 @@ class RecentEntriesFeed(Feed):
 
     def items(self):
         return (
-            Article.objects.published()
+            Entry.objects.published()
             .select_related("category")
             .order_by("-updated_at", "title")[:FEED_SIZE]
         )

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from ..models import Article, Category
+from ..models import Category, Entry
 
 
 class SiteSitemap(Sitemap):
@@ -24,9 +24,9 @@ class SiteSitemap(Sitemap):
         return urlsplit(settings.SITE_URL).scheme
 
 
-class ArticleSitemap(SiteSitemap):
+class EntrySitemap(SiteSitemap):
     def items(self):
-        return Article.objects.published().only("slug", "updated_at").order_by("pk")
+        return Entry.objects.published().only("slug", "updated_at").order_by("pk")
 
     def lastmod(self, article):
         return article.updated_at
@@ -38,13 +38,13 @@ class ArticleSitemap(SiteSitemap):
 class CategorySitemap(SiteSitemap):
     def items(self):
         latest = (
-            Article.objects.published()
+            Entry.objects.published()
             .filter(category=OuterRef("pk"))
             .order_by("-updated_at")
             .values("updated_at")[:1]
         )
         return (
-            Category.objects.filter(articles__in=Article.objects.published())
+            Category.objects.filter(entries__in=Entry.objects.published())
             .distinct()
             .annotate(changed=Greatest("updated_at", Coalesce(Subquery(latest), "updated_at")))
             .order_by("order", "name")
@@ -64,10 +64,10 @@ class PageSitemap(SiteSitemap):
         return reverse(name)
 
     def lastmod(self, name):
-        return Article.objects.published().aggregate(changed=Max("updated_at"))["changed"]
+        return Entry.objects.published().aggregate(changed=Max("updated_at"))["changed"]
 
 
-SITEMAPS = {"pages": PageSitemap, "categories": CategorySitemap, "terms": ArticleSitemap}
+SITEMAPS = {"pages": PageSitemap, "categories": CategorySitemap, "terms": EntrySitemap}
 
 
 def sitemap_xml(request):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from articles.content.rendering import highlight
-from articles.models import Article, SearchDocument, SearchName, SearchTypoKey, published_q
+from articles.models import Entry, SearchDocument, SearchName, SearchTypoKey, published_q
 
 from .engines import current_engine
 from .excerpts import excerpt, lead
@@ -65,7 +65,7 @@ class SearchResults:
     def hits(self, ids):
         """[(article, excerpt HTML with <mark>ed words)] for the ids shown on one page."""
         articles = (
-            Article.objects.select_related("category")
+            Entry.objects.select_related("category")
             .only("title", "slug", "definition", "category__name")
             .in_bulk(ids)
         )
@@ -215,7 +215,7 @@ def suggest(raw_query, limit=SUGGESTION_LIMIT):
         results.append(
             {
                 "title": title,
-                "url": Article(slug=slug).get_absolute_url(),
+                "url": Entry(slug=slug).get_absolute_url(),
                 "category": category,
                 "match": "" if is_title else name,
             }
@@ -228,7 +228,7 @@ def suggest(raw_query, limit=SUGGESTION_LIMIT):
 def popular(limit=8):
     """Most read entries, for empty searches and dead ends."""
     return (
-        Article.objects.published()
+        Entry.objects.published()
         .select_related("category")
         .order_by("-view_count", "title")[:limit]
     )

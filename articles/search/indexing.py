@@ -8,7 +8,7 @@ import itertools
 
 from django.db import connection, connections, transaction
 
-from articles.models import Article, KeyPoint, SearchDocument, SearchName, SearchTypoKey
+from articles.models import Entry, KeyPoint, SearchDocument, SearchName, SearchTypoKey
 
 from .blocks import body_text, summary_text
 from .engines import current_engine
@@ -122,7 +122,7 @@ def _refill(batch_size, progress):
         key_points.setdefault(article_id, []).append(text)
 
     count, vocabulary = 0, set()
-    articles = Article.objects.order_by("pk").only(
+    articles = Entry.objects.order_by("pk").only(
         "pk", "title", "aliases", "definition", "tldr", "body_html"
     )
     engine = current_engine()

@@ -1,9 +1,9 @@
 """The tables the search engines' plain SQL reads and writes, named as their models name
 them. (The FTS5 tables of SQLite have no model: migration 0005 names them.)"""
 
-from articles.models import Article, Category, SearchDocument, SearchName, SearchTypoKey
+from articles.models import Category, Entry, SearchDocument, SearchName, SearchTypoKey
 
-ARTICLES = Article._meta.db_table
+ARTICLES = Entry._meta.db_table
 CATEGORIES = Category._meta.db_table
 DOCUMENTS = SearchDocument._meta.db_table
 NAMES = SearchName._meta.db_table

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from articles.content import quality
-from articles.models import Article, Category
+from articles.models import Category, Entry
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         files = fixture_files()
         if not files:
             raise CommandError(f"No fixture files found in {FIXTURES_DIR}.")
-        if Category.objects.exists() or Article.objects.exists():
+        if Category.objects.exists() or Entry.objects.exists():
             self.stdout.write("The database already has content; demo content not loaded.")
             return
         names = ", ".join(p.name for p in files)
@@ -48,7 +48,6 @@ class Command(BaseCommand):
             quality.refresh_entries()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Loaded {Article.objects.count()} entries in "
-                f"{Category.objects.count()} categories."
+                f"Loaded {Entry.objects.count()} entries in {Category.objects.count()} categories."
             )
         )

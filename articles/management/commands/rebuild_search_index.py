@@ -8,7 +8,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from articles.models import Article, SearchDocument
+from articles.models import Entry, SearchDocument
 from articles.search.indexing import rebuild
 
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, if_stale=False, **options):
-        entries, indexed = Article.objects.count(), SearchDocument.objects.count()
+        entries, indexed = Entry.objects.count(), SearchDocument.objects.count()
         if if_stale and entries == indexed:
             self.stdout.write(f"Search index is current ({indexed} entries).")
             return

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from articles.content import quality
-from articles.models import Article
+from articles.models import Entry
 
 
 class Command(BaseCommand):
@@ -37,8 +37,8 @@ class Command(BaseCommand):
                 f"{'Would change' if dry_run else 'Changed'}: {article.slug} "
                 f"({len(before.splitlines())} → {count} warning{'s' if count != 1 else ''})"
             )
-        total = Article.objects.count()
-        warned = Article.objects.exclude(content_warnings="").count()
+        total = Entry.objects.count()
+        warned = Entry.objects.exclude(content_warnings="").count()
         summary = (
             f"Checked {total} entries in {time.perf_counter() - started:.1f} s: "
             f"{len(changed)} {'would change' if dry_run else 'changed'}"
