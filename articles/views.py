@@ -122,7 +122,7 @@ def entry_detail(request, slug):
     # Cross-links change with other entries (the names' version), and the feedback form
     # with the reader's answer: both are part of the page's validators. Revalidated on
     # every read (max_age 0), so that each read reaches the server and is counted.
-    validators = conditional.for_article(entry, parts.related, linking.names_version(), answered)
+    validators = conditional.for_entry(entry, parts.related, linking.names_version(), answered)
 
     def make():
         context = entry_context(entry, parts) | {

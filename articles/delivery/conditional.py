@@ -59,12 +59,12 @@ class Validators:
         return Validators.of(self.etag, *parts, last_modified=self.last_modified)
 
 
-def for_article(article, related, *page_state):
+def for_entry(entry, related, *page_state):
     """An entry's page shows the entry, its category, its (public) `related` entries and
     links to the entries it mentions; `page_state` adds what else the page depends on."""
     related = sorted((r.pk, r.updated_at) for r in related)
-    changed = [article.updated_at, article.category.updated_at, *(at for _, at in related)]
-    return Validators.of(article.pk, changed, related, *page_state, last_modified=max(changed))
+    changed = [entry.updated_at, entry.category.updated_at, *(at for _, at in related)]
+    return Validators.of(entry.pk, changed, related, *page_state, last_modified=max(changed))
 
 
 def for_list(category=None):

@@ -11,7 +11,7 @@ def entry_context(entry, parts):
     return {
         "entry": entry,
         "parts": parts,
-        "meta": metadata.for_article(entry),
+        "meta": metadata.for_entry(entry),
         "definition_html": definition_html,
         "body_html": body_html,
         "contents": reading.table_of_contents(entry.body_html),

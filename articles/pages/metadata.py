@@ -147,7 +147,7 @@ def for_category(category):
     )
 
 
-def for_article(article):
+def for_entry(article):
     path = article.get_absolute_url()
     url = absolute_url(path)
     description = describe(article.definition)
