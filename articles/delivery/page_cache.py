@@ -23,10 +23,11 @@ it). Signed-in users (editors) always get a fresh page.
 """
 
 import hashlib
+import pickle
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from django.conf import settings
 from django.core.cache import caches
@@ -38,6 +39,8 @@ from . import conditional, outage
 cache = ConnectionProxy(caches, "pages")  # as django.core.cache.cache is to "default"
 TIMEOUT = 50  # with the views' buffer (counting.py), counts shown lag under a minute
 KEPT_HEADERS = ("Content-Type", "Content-Language")
+# What reading a copy kept by another release may raise: it is then no copy at all.
+UNREADABLE = (pickle.UnpicklingError, ImportError, AttributeError, EOFError, TypeError, ValueError)
 
 
 def _key(request, validators):
@@ -60,7 +63,10 @@ def response_of(content, headers):
 
 def own_copy(request, validators):
     """This reader's copy of the page made with these validators, or None."""
-    stored = cache.get(_key(request, validators))
+    try:
+        stored = cache.get(_key(request, validators))
+    except UNREADABLE:  # kept by another release
+        return None
     if stored is None:
         return None
     content, headers, _made_at = stored
@@ -90,6 +96,11 @@ class SharedPage:
 
     def age(self):
         return time.time() - self.made_at
+
+    def stored(self):
+        """As kept in the cache: a plain tuple, which any release can read (a pickled
+        instance names this module and class, which a later release may not have)."""
+        return tuple(getattr(self, field.name) for field in fields(self))
 
     def still_good(self, validators):
         """Whether this copy, made under other versions, shows what a page made now with
@@ -184,13 +195,25 @@ class PagesBeingMade:
 being_made = PagesBeingMade()
 
 
+def _read_shared(key):
+    """The SharedPage kept in the cache under `key`, or None (also for one kept by a
+    release that stored it in another shape)."""
+    try:
+        stored = cache.get(key)
+    except UNREADABLE:
+        return None
+    if not isinstance(stored, tuple) or len(stored) != len(fields(SharedPage)):
+        return None
+    return SharedPage(*stored)
+
+
 def get_shared(full_path, versions):
     """The shared copy kept for this address, current (made under `versions`) or not; or
     None."""
     key = _shared_key(full_path)
     page = recent.get(key)
     if page is None or page.versions != versions:
-        page = cache.get(key) or page
+        page = _read_shared(key) or page
         # (The cache keeps copies past TIMEOUT for outages: those stay out of memory.)
         if page is not None and page.versions == versions and page.age() <= TIMEOUT:
             recent.put(key, page)
@@ -204,7 +227,7 @@ def get_kept(full_path):
     key = _shared_key(full_path)
     page = recent.get(key, kept=True)
     if page is None:
-        page = cache.get(key)
+        page = _read_shared(key)
         if page is not None and page.age() > TIMEOUT + stale_seconds():
             page = None
     return page
@@ -237,7 +260,7 @@ def put_shared(full_path, versions, response, etag, made_at, counted_entry):
     key = _shared_key(full_path)
     lifetime = _lifetime(full_path, page)
     if page.age() <= TIMEOUT and lifetime > 0:
-        cache.set(key, page, lifetime)
+        cache.set(key, page.stored(), lifetime)
         recent.put(key, page)
 
 
