@@ -193,14 +193,17 @@ def test_names_are_found_through_the_index_of_their_first_words(client, terms, m
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {lookup}")
-        else:  # a few rows: without this, reading the table beats any index
-            cursor.execute("SET LOCAL enable_seqscan = off")
-            # Looked up word by word: a join that reads a whole index once (hashed, merged
-            # or kept) could take this one or another, as the table's statistics and sizes
-            # that earlier tests left make cheapest; nor a whole index read for its rows
-            # (a bitmap scan of another index, filtered in the join).
-            for plan_type in ("hashjoin", "mergejoin", "material", "bitmapscan"):
+        else:
+            # Which join PostgreSQL picks for a table of a few rows depends on statistics
+            # that earlier tests leave behind; what matters is that the lookup's spelling
+            # of the first word is the index's. So: one word looked up as the lookup
+            # spells it, with reading the table or other indexes ruled out.
+            spelling = re.search(r"ON (split_part\(.+?\)) = k\.word", lookup).group(1)
+            for plan_type in ("seqscan", "bitmapscan"):
                 cursor.execute(f"SET LOCAL enable_{plan_type} = off")
-            cursor.execute(f"EXPLAIN {lookup}")
+            cursor.execute(
+                f"EXPLAIN SELECT n.normalized FROM articles_searchname n WHERE {spelling} = %s",
+                ["relapse"],
+            )
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "searchname_first_word" in plan, plan
