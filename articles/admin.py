@@ -34,7 +34,9 @@ class KeyPointInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
 
 class ExpertQuoteInline(VisibleRowErrors, admin.StackedInline):
     model = ExpertQuote
-    fields = ("text", "kind", "attribution", "order")
+    fk_name = "article"
+    fields = ("text", "kind", "attribution", "from_entry", "order")
+    autocomplete_fields = ("from_entry",)
     extra = 0
 
 

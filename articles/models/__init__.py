@@ -19,7 +19,7 @@ from .entries import (
     refuse_counters,
 )
 from .glossary_state import GlossaryState
-from .language import StigmatizingTerm
+from .language import StigmatizingTerm, WordToAvoid
 from .search import FirstWord, SearchDocument, SearchName, SearchTypoKey
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "SlugRedirect",
     "Source",
     "StigmatizingTerm",
+    "WordToAvoid",
     "from_db_value",
     "published_q",
     "published_sql",

@@ -1,9 +1,12 @@
 """Entries and what belongs to one: categories, key points, quotes, sources, old
 addresses, removed entries; which entries are public (published())."""
 
+import calendar
+import datetime
 from functools import cache
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Q
@@ -61,6 +64,13 @@ def published_q(prefix=""):
         LessThanOrEqual(published_at, timezone.now()),
         **{f"{prefix}status": Entry.Status.PUBLISHED},
     )
+
+
+def add_months(day, months):
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class PlainSQL(NamedTuple):
@@ -197,10 +207,30 @@ class Entry(models.Model):
     reviewed_by = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Who checked the entry's accuracy, with credentials, e.g. "
-        "“Dr. Ana Ruiz, MD, addiction medicine”.",
+        help_text="The role of whoever checked the entry's accuracy, e.g. “a clinical "
+        "reviewer, addiction medicine”. A role, not a name: never a person readers "
+        "cannot verify.",
     )
     reviewed_at = models.DateField("last reviewed", null=True, blank=True)
+    review_every_months = models.PositiveSmallIntegerField(
+        "review every (months)",
+        null=True,
+        blank=True,
+        help_text="Months until the next review of this entry. Empty: the site's period.",
+    )
+    # The stigma check (articles/content/wording.py) leaves these words alone in this entry.
+    kept_wording = models.TextField(
+        "wording kept on purpose",
+        blank=True,
+        help_text="Words to avoid that this entry keeps on purpose, one per line "
+        "(e.g. in a verbatim title or the name of an organisation).",
+    )
+    kept_wording_reason = models.CharField(
+        "why the wording is kept",
+        max_length=300,
+        blank=True,
+        help_text="Required with the words above, e.g. “verbatim quote”.",
+    )
     # Content-health warnings (articles/content/quality.py), stored for the admin list and filter.
     content_warnings = models.TextField(blank=True, editable=False)
     # One more on every saved change of the entry or its rows (articles/content/signals.py): a
@@ -231,6 +261,17 @@ class Entry(models.Model):
                 condition=Q(slug=Lower("slug")),
                 name="article_slug_lowercase",
                 violation_error_message="The slug must be in lower case.",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_every_months__isnull=True)
+                | Q(review_every_months__gte=1, review_every_months__lte=120),
+                name="article_review_period_valid",
+                violation_error_message="Review every 1 to 120 months.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kept_wording="") | ~Q(kept_wording_reason=""),
+                name="article_kept_wording_has_reason",
+                violation_error_message="Say why the wording is kept on purpose.",
             ),
         ]
         indexes = [
@@ -298,6 +339,21 @@ class Entry(models.Model):
         return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
 
     @property
+    def review_period_months(self):
+        return self.review_every_months or settings.REVIEW_PERIOD_MONTHS
+
+    @property
+    def next_review_due(self):
+        """The date of the entry's next review (None if it was never reviewed)."""
+        if self.reviewed_at is None:
+            return None
+        return add_months(self.reviewed_at, self.review_period_months)
+
+    def review_overdue(self, today=None):
+        due = self.next_review_due
+        return due is not None and due <= (today or timezone.localdate())
+
+    @property
     def alias_list(self):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
@@ -357,7 +413,11 @@ class KeyPoint(models.Model):
 
 class ExpertQuote(models.Model):
     """A quote under "Expert Insights"; the attribution names a role or a context, and the
-    kind says what expertise speaks, so lived experience and clinical voices both show."""
+    kind says what expertise speaks, so lived experience and clinical voices both show.
+
+    A quote of the kind "knowledge base" comes from another entry or page of this
+    knowledge base: its attribution is that page's title as given, and `from_entry` links
+    it when the page is an entry here."""
 
     class Kind(models.TextChoices):
         CLINICIAN = "clinician", "Clinician"
@@ -365,12 +425,25 @@ class ExpertQuote(models.Model):
         PEER_SPECIALIST = "peer", "Certified peer specialist"
         LIVED_EXPERIENCE = "lived", "Person with lived experience"
         ORGANISATION = "organisation", "Organisation"
+        KNOWLEDGE_BASE = "knowledge_base", "From this knowledge base"
 
     article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="quotes")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CLINICIAN)
     text = models.TextField("quote")
     attribution = models.CharField(
-        max_length=200, help_text="Who or what speaks, e.g. “Addiction medicine physician”."
+        max_length=200,
+        help_text="Who or what speaks, e.g. “Addiction medicine physician”; for a quote from "
+        "this knowledge base, the title of the page it comes from, as given.",
+    )
+    from_entry = models.ForeignKey(
+        Entry,
+        verbose_name="from the entry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quoted_in",
+        help_text="For a quote from this knowledge base: the entry it comes from, if it is "
+        "one here (the attribution then links to it).",
     )
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -378,9 +451,24 @@ class ExpertQuote(models.Model):
         ordering = ("order", "id")
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["clinician", "researcher", "peer", "lived", "organisation"]),
+                condition=Q(
+                    kind__in=[
+                        "clinician",
+                        "researcher",
+                        "peer",
+                        "lived",
+                        "organisation",
+                        "knowledge_base",
+                    ]
+                ),  # fmt: skip
                 name="quote_kind_valid",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(from_entry__isnull=True) | Q(kind="knowledge_base"),
+                name="quote_from_entry_is_knowledge_base",
+                violation_error_message="Only a quote from this knowledge base comes from an "
+                "entry.",
+            ),
         ]
 
     def __str__(self):
@@ -388,17 +476,66 @@ class ExpertQuote(models.Model):
 
 
 class Source(models.Model):
-    """A reference the entry relies on, shown as a numbered list under "Sources"."""
+    """A reference the entry relies on, shown as a numbered list under "Sources".
+
+    The link check (`manage.py check_sources`, articles/content/link_check.py) records what
+    the address answered; changing the address clears it."""
+
+    class Check(models.TextChoices):
+        OK = "ok", "Works"
+        MOVED = "moved", "Moved permanently"
+        BROKEN = "broken", "Broken (not found)"
+        ERROR = "error", "Server error"
+        UNREACHABLE = "unreachable", "Unreachable"
 
     article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="sources")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year the source was published or last updated."
+    )
     url = models.URLField("URL", max_length=500, blank=True)
     accessed = models.DateField("date accessed", null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    checked_at = models.DateTimeField("link checked", null=True, blank=True, editable=False)
+    check_result = models.CharField(
+        "link check", max_length=12, choices=Check.choices, blank=True, editable=False
+    )
+    check_detail = models.CharField("link check detail", max_length=600, blank=True, editable=False)
 
     class Meta:
         ordering = ("order", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2200),
+                name="source_year_valid",
+                violation_error_message="Give the year in four digits.",
+            ),
+            models.CheckConstraint(
+                condition=Q(check_result__in=["", "ok", "moved", "broken", "error", "unreachable"]),
+                name="source_check_result_valid",
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # A check says nothing about an address it did not visit.
+        if self.url != getattr(self, "_loaded_url", self.url):
+            self.checked_at, self.check_result, self.check_detail = None, "", ""
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "checked_at",
+                    "check_result",
+                    "check_detail",
+                }
+        super().save(*args, **kwargs)
+        self._loaded_url = self.url
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        source = super().from_db(db, field_names, values)
+        source._loaded_url = source.__dict__.get("url")
+        return source
