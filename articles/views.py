@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
@@ -119,13 +120,17 @@ def entry_detail(request, slug):
         return _moved_or_gone(request, slug)
     parts = entry_parts.load(entry)
     answered = entry.pk in feedback.answered(request)
-    # Cross-links change with other entries (the names' version), and the feedback form
-    # with the reader's answer: both are part of the page's validators. Revalidated on
-    # every read (max_age 0), so that each read reaches the server and is counted.
-    validators = conditional.for_entry(entry, parts.related, linking.names_version(), answered)
+    today = timezone.localdate()
+    # Cross-links change with other entries (the names' version), the feedback form with
+    # the reader's answer, the review notice and the citations' access date with the
+    # day: all are part of the page's validators. Revalidated on every read (max_age 0),
+    # so that each read reaches the server and is counted.
+    validators = conditional.for_entry(
+        entry, parts.related, linking.names_version(), answered, today.isoformat()
+    )
 
     def make():
-        context = entry_context(entry, parts) | {
+        context = entry_context(entry, parts, today) | {
             "answered": answered,
             "said": language.said_on(entry, request.GET.get("said", "")),
             "thanked": request.GET.get("feedback") == "thanks",

@@ -29,6 +29,8 @@ def test_collectstatic_minifies_hashes_compresses_and_serves_for_a_year(tmp_path
         css = ours["css/site.css"].stat().st_size
         js = ours["js/search.js"].stat().st_size + ours["js/reader.js"].stat().st_size
         assert css < 15_000 and js < 5_000, (css, js)
+        # A term page adds its citations' Copy buttons.
+        assert ours["js/cite.js"].stat().st_size < 1_000
 
         middleware = WhiteNoiseMiddleware(lambda request: None)
         request = RequestFactory().get(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, fields
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.connection import ConnectionProxy
 
 from . import conditional, outage
@@ -111,9 +112,9 @@ class SharedPage:
 def shared_versions():
     """What every shared page's validity depends on beyond its address: GlossaryState's
     versions (any content saved, names changed, a public entry deleted, a scheduled time
-    come; read from the database at most twice a second) and the release (templates,
-    static files)."""
-    return (conditional.release_tag(), *outage.versions())
+    come; read from the database at most twice a second), the release (templates,
+    static files) and the site's date (a term page's review notice and citations)."""
+    return (conditional.release_tag(), timezone.localdate().isoformat(), *outage.versions())
 
 
 def _shared_key(full_path):

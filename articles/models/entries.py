@@ -134,6 +134,21 @@ class EntryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_q())
 
+    def review_due(self, today=None):
+        """Entries never reviewed, or whose next review is due by `today` (Entry's own
+        period, or the site's): one condition per period in use, a handful at most."""
+        today = today or timezone.localdate()
+        periods = self.exclude(review_every_months=None).values_list(
+            "review_every_months", flat=True
+        )
+        due = Q(reviewed_at__isnull=True) | Q(
+            review_every_months__isnull=True,
+            reviewed_at__lte=add_months(today, -settings.REVIEW_PERIOD_MONTHS),
+        )
+        for months in set(periods.order_by().distinct()):
+            due |= Q(review_every_months=months, reviewed_at__lte=add_months(today, -months))
+        return self.filter(due)
+
     def bulk_update(self, objs, fields, batch_size=None):
         refuse_counters(fields)
         return super().bulk_update(objs, fields, batch_size)
@@ -350,8 +365,9 @@ class Entry(models.Model):
         return add_months(self.reviewed_at, self.review_period_months)
 
     def review_overdue(self, today=None):
+        """Past its next review date (the day itself is not past it)."""
         due = self.next_review_due
-        return due is not None and due <= (today or timezone.localdate())
+        return due is not None and due < (today or timezone.localdate())
 
     @property
     def alias_list(self):

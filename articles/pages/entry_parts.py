@@ -1,5 +1,6 @@
 """A term page's entry with its category, then what the page shows beside the entry's own
-fields: its key points, expert quotes, sources and public related entries; one query each.
+fields: its key points, expert quotes, sources and public related entries, in one query
+(and one more for the entries that quotes come from, when a quote comes from one).
 
 The ORM would take five queries (select_related, then a prefetch per part), and building
 their statements costs it far more than the database takes to run them: measured, the
@@ -75,10 +76,13 @@ class EntryParts:
 # Every select has the same columns, so each column holds values of one type.
 KEY_POINT, QUOTE, SOURCE, RELATED = 1, 2, 3, 4
 _FIELDS = {
-    KEY_POINT: (KeyPoint, ("id", "order", "text", None, None, None, None)),
-    QUOTE: (ExpertQuote, ("id", "order", "text", "kind", "attribution", None, None)),
-    SOURCE: (Source, ("id", "order", "title", "publisher", "url", "accessed", None)),
-    RELATED: (Entry, ("id", None, "title", "slug", "definition", None, "updated_at")),
+    KEY_POINT: (KeyPoint, ("id", "order", "text", None, None, None, None, None, None)),
+    QUOTE: (
+        ExpertQuote,
+        ("id", "order", "text", "kind", "attribution", None, None, "from_entry", None),
+    ),
+    SOURCE: (Source, ("id", "order", "title", "publisher", "url", "accessed", None, None, "year")),
+    RELATED: (Entry, ("id", None, "title", "slug", "definition", None, "updated_at", None, None)),
 }
 
 
@@ -149,8 +153,22 @@ def load(article):
                 rows[kind].append(_instance(kind, article.pk, values))
     return EntryParts(
         key_points=sorted(rows[KEY_POINT], key=_in_order),
-        quotes=sorted(rows[QUOTE], key=_in_order),
+        quotes=link_quotes(sorted(rows[QUOTE], key=_in_order)),
         sources=sorted(rows[SOURCE], key=_in_order),
         # Entry's ordering, Lower("title"); ties by id so that the order is stable.
         related=sorted(rows[RELATED], key=lambda other: (other.title.lower(), other.pk)),
     )
+
+
+def link_quotes(quotes):
+    """`quotes`, each quote from another entry of the knowledge base given that entry as
+    `linked_entry` when it is public (else None: its title is shown as given). A query
+    only when some quote comes from an entry."""
+    ids = {quote.from_entry_id for quote in quotes if quote.from_entry_id}
+    public = {}
+    if ids:
+        entries = Entry.objects.published().filter(pk__in=ids).only("pk", "title", "slug")
+        public = {entry.pk: entry for entry in entries}
+    for quote in quotes:
+        quote.linked_entry = public.get(quote.from_entry_id)
+    return quotes

@@ -178,7 +178,17 @@ def for_entry(article):
     if article.reviewed_at:
         page["lastReviewed"] = article.reviewed_at.isoformat()
     if article.reviewed_by:
-        page["reviewedBy"] = {"@type": "Person", "name": article.reviewed_by}
+        # A role, not a name (the glossary names no reviewer readers cannot verify).
+        role = article.reviewed_by.removeprefix("a ").removeprefix("an ")
+        page["reviewedBy"] = {
+            "@type": "Person",
+            "jobTitle": role[:1].upper() + role[1:],
+            "worksFor": {
+                "@type": "Organization",
+                "name": settings.SITE_NAME,
+                "url": absolute_url(addresses.fixed("articles:home")),
+            },
+        }
     trail = [
         ("Home", addresses.fixed("articles:home")),
         (article.category.name, article.category.get_absolute_url()),
