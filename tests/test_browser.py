@@ -62,6 +62,29 @@ def test_term_page_shows_icons_and_check_marks(site, page):
     expect(page.locator(".term__footer")).to_contain_text("views")
 
 
+def test_copying_a_citation(site, browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(site + "/terms/peer-support/")
+    page.get_by_role("button", name="Copy MLA citation").click()
+    expect(page.locator(".cite__status")).to_have_text("MLA citation copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert (
+        copied.startswith("“Peer Support.” Recovery Glossary, ")
+        and "/terms/peer-support/" in copied
+    )
+    context.close()
+
+
+def test_citations_without_javascript_are_text_to_select(site, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/terms/peer-support/")
+    expect(page.locator("#cite-apa")).to_contain_text("Retrieved")
+    expect(page.get_by_role("button", name="Copy APA citation")).to_be_hidden()
+    context.close()
+
+
 def test_answering_was_this_helpful_counts_once(site, browser):
     """The form has no token: the browser's own Fetch Metadata says it comes from the site."""
     from articles.models import Entry

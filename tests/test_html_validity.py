@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,12 @@ def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
         response = client.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
         pages[name] = response.content
+    past_due = Entry.objects.get(slug="relapse")
+    past_due.reviewed_at = date(2020, 1, 2)
+    past_due.save()
+    response = client.get("/terms/relapse/")
+    assert b"due for its next review" in response.content
+    pages["term-review-past-due"] = response.content
     removed = Entry.objects.get(slug="sober-living-house")
     removed.delete()
     response = client.get("/terms/sober-living-house/")
