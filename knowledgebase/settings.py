@@ -317,10 +317,12 @@ EMERGENCY_NUMBER = os.environ.get("KB_EMERGENCY_NUMBER", "911")
 # "Leave this site" goes here: a neutral page, opened in place of this one.
 QUICK_EXIT_URL = os.environ.get("KB_QUICK_EXIT_URL", "https://www.bbc.com/weather")
 
-# Entries whose last medical review is older than this are listed as due for review.
+# Months from an entry's medical review to the next one ("Next review due" on its page, the
+# admin's filter), unless the entry sets its own period.
 REVIEW_PERIOD_MONTHS = env_number("KB_REVIEW_PERIOD_MONTHS", 12)
 
-# The public name of the site, used in page titles and the header.
+# The public name of the site: page titles, the header, citations, and the line under a
+# quote from this knowledge base ("From the … Knowledge Base").
 SITE_NAME = os.environ.get("KB_SITE_NAME", "Recovery Glossary")
 
 # HTTPS: on in production. `DJANGO_SECURE_SSL_REDIRECT=0` serves plain HTTP (local runs,

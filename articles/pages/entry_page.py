@@ -20,6 +20,8 @@ def entry_context(entry, parts, today=None):
         "definition_html": definition_html,
         "body_html": body_html,
         "contents": reading.table_of_contents(entry.body_html),
+        # To the second: the Nu checker refuses more than three digits of a second.
+        "updated_datetime": timezone.localtime(entry.updated_at).replace(microsecond=0).isoformat(),
         "review_overdue": entry.review_overdue(today),
         "citations": citation.citations(entry, today),
         "reading_minutes": reading.reading_minutes(
