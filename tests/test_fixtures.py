@@ -1,9 +1,11 @@
 """The demo content: it loads, and every entry is complete and consistent."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles.models import Category, Entry
 
@@ -26,6 +28,12 @@ REQUIRED = {
     "Sobriety Milestones": ["sober birthday", "recovery chip", "sobriety coin"],
     "Stigma": [], "Sleep Hygiene": [],
 }  # fmt: skip
+
+# Public health bodies the demo entries may cite (their www. and other sub-domains too).
+SOURCE_HOSTS = (
+    "nida.nih.gov", "niaaa.nih.gov", "samhsa.gov", "cdc.gov", "medlineplus.gov", "who.int",
+    "asam.org", "nice.org.uk", "nhs.uk",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -130,3 +138,31 @@ def test_demo_content_shows_review_sources_voices_and_language_notes(demo):
     assert set(noted.values_list("slug", flat=True)) >= {
         "substance-use-disorder", "alcohol-use-disorder", "sobriety"
     }  # fmt: skip
+
+
+def cites_a_public_health_body(url):
+    address = urlsplit(url)
+    host = address.hostname or ""
+    return address.scheme == "https" and any(
+        host == allowed or host.endswith("." + allowed) for allowed in SOURCE_HOSTS
+    )
+
+
+def test_every_entry_cites_two_dated_public_health_sources(demo):
+    this_year = timezone.localdate().year
+    for article in demo.published().prefetch_related("sources"):
+        sources = article.sources.all()
+        assert len(sources) >= 2, article.slug
+        for source in sources:
+            assert source.title.strip() and source.publisher.strip(), (article.slug, source.url)
+            assert source.year and 1990 <= source.year <= this_year, (article.slug, source.url)
+            assert cites_a_public_health_body(source.url), (article.slug, source.url)
+
+
+def test_every_entry_was_reviewed_by_a_role_not_a_named_person(demo):
+    today = timezone.localdate()
+    for article in demo.published():
+        role = article.reviewed_by
+        assert role.startswith(("a ", "an ")), (article.slug, role)
+        assert not re.search(r"\bDr\b|\b(?:MD|DO|PharmD|PhD|RN|NP|LCSW)\b", role), role
+        assert article.reviewed_at and article.reviewed_at <= today, article.slug
