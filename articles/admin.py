@@ -3,7 +3,7 @@ from csp.decorators import csp_replace, csp_update
 from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -14,13 +14,22 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 from reversion.admin import VersionAdmin
 
-from .content import quality
-from .editing import form_layout, time_zones
-from .editing.admin import ProtectedEdits, VisibleRowErrors
+from .content import link_check, quality, wording
+from .editing import form_layout, time_zones, wording_marks
+from .editing.admin import EntryForm, ProtectedEdits, VisibleRowErrors
 from .editing.inline_rows import LabelledRows
 from .editing.preview import from_form as entry_from_form
 from .history.admin import CompareVersionsMixin
-from .models import Category, Entry, ExpertQuote, KeyPoint, RemovedEntry, SlugRedirect, Source
+from .models import (
+    Category,
+    Entry,
+    ExpertQuote,
+    KeyPoint,
+    RemovedEntry,
+    SlugRedirect,
+    Source,
+    WordToAvoid,
+)
 from .pages import entry_parts
 from .pages.entry_page import entry_context
 
@@ -42,11 +51,47 @@ class ExpertQuoteInline(VisibleRowErrors, admin.StackedInline):
 
 class SourceInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
     model = Source
-    fields = ("title", "publisher", "url", "accessed", "order")
+    fields = ("title", "publisher", "year", "url", "accessed", "order", "link_check")
+    # Shown, not edited (the edit merge leaves read-only fields out of a row).
+    readonly_fields = ("link_check",)
     extra = 1
     # An address typed without a scheme is taken as https://; a plain box (not the admin's
     # "Currently: <link> Change:" widget) so that the row fits beside the others.
     formfield_overrides = {models.URLField: {"assume_scheme": "https", "widget": forms.URLInput}}
+
+    @admin.display(description="link check")
+    def link_check(self, obj):
+        return link_check_shown(obj)
+
+
+LINK_CHECK_SHORT = {
+    Source.Check.OK: "Works",
+    Source.Check.MOVED: "Moved",
+    Source.Check.BROKEN: "Broken",
+    Source.Check.ERROR: "Error",
+    Source.Check.UNREACHABLE: "Unreachable",
+}
+
+
+def link_check_shown(source):
+    """What `manage.py check_sources` last found, in a few words ("Broken (404) · 3 Dec"),
+    the detail on hover and, for a moved page, a link to its new address."""
+    if not source.check_result:
+        return "Not checked yet" if source.url else ""
+    code = link_check.answer_code(source.check_detail)
+    said = LINK_CHECK_SHORT.get(source.check_result, source.check_result)
+    if code and source.check_result != Source.Check.OK:
+        said += f" ({code})"
+    if source.checked_at:
+        day = timezone.localtime(source.checked_at)
+        said += f" · {day.day} {day:%b}"
+        if day.year != timezone.localdate().year:
+            said += f" {day.year}"
+    shown = format_html('<span title="{}">{}</span>', source.check_detail, said)
+    target = link_check.moved_to(source.check_detail)
+    if source.check_result == Source.Check.MOVED and target:
+        shown = format_html('{}<br><a href="{}" rel="noreferrer">new address</a>', shown, target)
+    return shown
 
 
 class OldSlugInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
@@ -61,6 +106,72 @@ class OldSlugInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class LinkCheckFilter(admin.SimpleListFilter):
+    title = "link check"
+    parameter_name = "check"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("look", "Needs a look (not working)"),
+            *Source.Check.choices,
+            ("never", "Not checked yet"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "look":
+            return queryset.exclude(check_result__in=("", Source.Check.OK))
+        if self.value() == "never":
+            return queryset.filter(check_result="")
+        if self.value():
+            return queryset.filter(check_result=self.value())
+        return queryset
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    """Every entry's sources in one list, with what the link check (`manage.py
+    check_sources`) found. Read-only: a source is changed in its entry's form, where the
+    change is merged with other editors', kept in History and counted in content health."""
+
+    list_display = (
+        "title", "publisher", "year", "address", "entry", "link_check", "checked_at",
+    )  # fmt: skip
+    list_filter = (LinkCheckFilter, "publisher")
+    list_select_related = ("article",)
+    search_fields = ("title", "publisher", "url", "article__title")
+    ordering = ("article__title", "order", "id")
+    fields = (
+        "entry", "title", "publisher", "year", "url", "accessed", "order",
+        "check_result", "check_detail", "checked_at",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="URL", ordering="url")
+    def address(self, obj):
+        if not obj.url:
+            return ""
+        shown = obj.url if len(obj.url) <= 50 else obj.url[:49] + "…"
+        return format_html('<a href="{}" rel="noreferrer">{}</a>', obj.url, shown)
+
+    @admin.display(description="entry", ordering="article__title")
+    def entry(self, obj):
+        url = reverse("admin:articles_entry_change", args=[obj.article_id])
+        return format_html('<a href="{}#sources-group">{}</a>', url, obj.article.title)
+
+    @admin.display(description="link check", ordering="check_result")
+    def link_check(self, obj):
+        return link_check_shown(obj)
 
 
 @admin.register(RemovedEntry)
@@ -99,11 +210,10 @@ class ReviewDueFilter(admin.SimpleListFilter):
         return [("due", "Due (never, or too long ago)"), ("current", "Current")]
 
     def queryset(self, request, queryset):
-        due = Q(reviewed_at__isnull=True) | Q(reviewed_at__lt=quality.review_due_before())
         if self.value() == "due":
-            return queryset.filter(due)
+            return queryset.review_due()
         if self.value() == "current":
-            return queryset.exclude(due)
+            return queryset.exclude(pk__in=Entry.objects.review_due().values("pk"))
         return queryset
 
 
@@ -112,14 +222,64 @@ class ContentHealthFilter(admin.SimpleListFilter):
     parameter_name = "health"
 
     def lookups(self, request, model_admin):
-        return [("warnings", "Has warnings"), ("ok", "No warnings")]
+        return [
+            ("warnings", "Has warnings"), ("wording", "Wording to check"), ("ok", "No warnings"),
+        ]  # fmt: skip
 
     def queryset(self, request, queryset):
         if self.value() == "warnings":
             return queryset.exclude(content_warnings="")
+        if self.value() == "wording":
+            return queryset.filter(content_warnings__contains=wording.WARNING)
         if self.value() == "ok":
             return queryset.filter(content_warnings="")
         return queryset
+
+
+class EntryAdminForm(EntryForm):
+    def clean(self):
+        cleaned = super().clean()
+        # Said on the field, before the database's constraint would refuse the save.
+        if cleaned.get("kept_wording") and not cleaned.get("kept_wording_reason"):
+            if "kept_wording_reason" in self.fields and "kept_wording_reason" not in self.errors:
+                self.add_error(
+                    "kept_wording_reason",
+                    "Say why the wording is kept on purpose, e.g. “verbatim quote”.",
+                )
+        return cleaned
+
+
+class WordToAvoidForm(forms.ModelForm):
+    class Meta:
+        model = WordToAvoid
+        fields = ("word", "alternatives", "why", "kept_in")
+        help_texts = {
+            "word": "A word or phrase, e.g. “addict” or “drug abuse”; its plurals and "
+            "possessives (addicts, addict’s) are found too, in any case.",
+        }
+
+    def clean_word(self):
+        # Kept as the list keeps it (lower case, single spaces): "Addict" is "addict".
+        return " ".join(self.cleaned_data["word"].lower().split())
+
+
+@admin.register(WordToAvoid)
+class WordToAvoidAdmin(admin.ModelAdmin):
+    """The stigma check's words (articles/content/wording.py). Saving or deleting one
+    checks again the content health of the entries that use it or were warned about it."""
+
+    form = WordToAvoidForm
+    list_display = ("word", "alternatives", "fine_inside")
+    search_fields = ("word", "alternatives", "why", "kept_in")
+    fields = ("word", "alternatives", "why", "kept_in")
+
+    @admin.display(description="fine inside")
+    def fine_inside(self, obj):
+        return "; ".join(line.strip() for line in obj.kept_in.splitlines() if line.strip())
+
+    def delete_queryset(self, request, queryset):
+        with quality.batch():  # the entries concerned are checked once, at the end
+            super().delete_queryset(request, queryset)
 
 
 @admin.register(Entry)
@@ -134,6 +294,7 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
 
     The list's columns fit a laptop's screen; "helpful" answers are in the form."""
 
+    form = EntryAdminForm
     list_display = (
         "title", "category", "publication", "health", "reviewed_at", "view_count", "updated_at",
     )  # fmt: skip
@@ -177,8 +338,18 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         ("Summary", {"fields": ("definition", "tldr")}),
         ("Body", {"fields": ("body",)}),
         ("Related entries", {"fields": ("related",)}),
-        ("Medical review", {"fields": ("reviewed_by", "reviewed_at")}),
-        ("Person-first language", {"fields": ("stigmatizing_terms", "language_note")}),
+        ("Medical review", {"fields": ("reviewed_by", "reviewed_at", "review_every_months")}),
+        (
+            "Person-first language",
+            {
+                "fields": (
+                    "stigmatizing_terms",
+                    "language_note",
+                    "kept_wording",
+                    "kept_wording_reason",
+                )
+            },
+        ),
         ("Publishing", {"fields": ("status", "published_at", "preview_link")}),
         (
             "Statistics",
@@ -244,6 +415,8 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
             article, parts = entry_from_form(request.POST, stored)
             context = entry_context(article, parts) | {"preview": True}
         response = TemplateResponse(request, "articles/entry_preview.html", context)
+        if request.method == "POST":  # words to avoid marked: in this preview only
+            response.add_post_render_callback(wording_marks.marking(article))
         response["X-Robots-Tag"] = "noindex"
         return response
 

@@ -101,6 +101,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture
+def chief_page(live_server, browser):
+    """A browser page signed in to the admin as a superuser (transactional tests can't
+    rely on the Editors group migration's rows)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("chief", password="a-long-password-1"))
+    context = browser.new_context()
+    session = client.cookies["sessionid"].value
+    context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+    yield context.new_page()
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not os.path.exists(CHROMIUM):

@@ -103,18 +103,8 @@ def test_answering_was_this_helpful_counts_once(site, browser):
     assert Entry.objects.get(slug="relapse").helpful_yes == 1
 
 
-def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
-    from django.contrib.auth.models import User
-    from django.test import Client
-
-    client = Client()
-    # (A superuser: transactional tests can't rely on the Editors group migration's rows.)
-    client.force_login(User.objects.create_superuser("chief", password="a-long-password-1"))
-    context = browser.new_context()
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
+def test_admin_body_preview_updates_as_the_editor_types(live_server, chief_page):
+    page = chief_page
     page.goto(live_server.url + "/admin/articles/entry/add/")
     body = page.locator("#id_body")
     body.press_sequentially("## Coping\n\nBreathe **slowly**", delay=10)
@@ -124,4 +114,3 @@ def test_admin_body_preview_updates_as_the_editor_types(live_server, browser):
     body.press_sequentially(" <script>alert(1)</script> and *rest*", delay=5)
     expect(preview.locator("em")).to_have_text("rest")
     assert preview.locator("script").count() == 0
-    context.close()

@@ -262,8 +262,14 @@ def rich_glossary(make_entry, make_category):
     second = make_entry(title="Craving", slug="craving", category=category,
                           status=Entry.Status.DRAFT)  # fmt: skip
     first.related.add(second)
-    Source.objects.create(article=first, title="A study", publisher="NIDA",
+    Source.objects.create(article=first, title="A study", publisher="NIDA", year=2024,
                           url="https://example.org/s", accessed=date(2026, 1, 1))  # fmt: skip
+    first.review_every_months = 6
+    first.save()
+    ExpertQuote.objects.create(
+        article=first, text="Urges pass.", attribution="Craving", order=2,
+        kind=ExpertQuote.Kind.KNOWLEDGE_BASE, from_entry=second,
+    )  # fmt: skip
     return [first, second]
 
 
@@ -316,6 +322,26 @@ def test_import_errors_name_file_and_line_and_change_nothing(rich_glossary, tmp_
         call_command("import_content", str(tmp_path), verbosity=0)
     assert _snapshot() == before
     assert (KeyPoint.objects.count(), Source.objects.count()) == counts
+
+
+def test_import_refuses_bad_review_periods_source_years_and_quote_origins(
+    rich_glossary, tmp_path, capsys
+):
+    call_command("export_content", str(tmp_path), verbosity=0)
+    path = tmp_path / "relapse.md"
+    text = path.read_text()
+    assert "review_every_months: 6" in text and "year: 2024" in text
+    assert "from_entry: craving" in text
+    text = text.replace("review_every_months: 6", "review_every_months: 0")
+    text = text.replace("year: 2024", "year: twenty")
+    path.write_text(text.replace("from_entry: craving", "from_entry: nowhere"))
+    with pytest.raises(CommandError):
+        call_command("import_content", str(tmp_path), verbosity=0)
+    err = capsys.readouterr().err
+    assert "“review_every_months” must be a whole number from 1 to 120" in err
+    assert "source 1: “year” must be a year, e.g. 2024" in err
+    assert "no entry “nowhere” for a quote to come from" in err
+    assert Entry.objects.get(slug="relapse").review_every_months == 6
 
 
 def test_import_reports_problems_as_file_line_message(rich_glossary, tmp_path, capsys):

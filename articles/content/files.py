@@ -33,9 +33,13 @@ REQUIRED = ("title", "slug", "category", "definition", "tldr")
 ENTRY_KEYS = (
     "title", "slug", "category", "status", "published_at", "aliases", "definition", "tldr",
     "key_points", "quotes", "related", "sources", "reviewed_by", "reviewed_at",
-    "stigmatizing_terms", "language_note",
+    "review_every_months",
+    "stigmatizing_terms", "language_note", "kept_wording", "kept_wording_reason",
 )  # fmt: skip
-TEXT_FIELDS = ("title", "slug", "category", "definition", "tldr", "language_note", "reviewed_by")
+TEXT_FIELDS = (
+    "title", "slug", "category", "definition", "tldr", "language_note", "reviewed_by",
+    "kept_wording_reason",
+)  # fmt: skip
 
 
 class ContentError(Exception):
@@ -61,15 +65,13 @@ def entry_data(article):
         "definition": article.definition,
         "tldr": article.tldr,
         "key_points": [point.text for point in article.key_points.all()],
-        "quotes": [
-            {"text": q.text, "attribution": q.attribution, "kind": q.kind}
-            for q in article.quotes.all()
-        ],
+        "quotes": [_quote_data(q) for q in article.quotes.all()],
         "related": sorted(other.slug for other in article.related.all()),
         "sources": [
             {
                 "title": s.title,
                 "publisher": s.publisher,
+                "year": s.year,
                 "url": s.url,
                 "accessed": s.accessed.isoformat() if s.accessed else None,
             }
@@ -77,14 +79,26 @@ def entry_data(article):
         ],
         "reviewed_by": article.reviewed_by,
         "reviewed_at": article.reviewed_at.isoformat() if article.reviewed_at else None,
+        "review_every_months": article.review_every_months,
         "stigmatizing_terms": [
             line.strip() for line in article.stigmatizing_terms.splitlines() if line.strip()
         ],
         "language_note": article.language_note,
+        "kept_wording": [
+            line.strip() for line in article.kept_wording.splitlines() if line.strip()
+        ],
+        "kept_wording_reason": article.kept_wording_reason,
         # The version exported: an import over a newer one is refused (see apply()).
         "version": article.version,
     }
     return data, article.body
+
+
+def _quote_data(quote):
+    data = {"text": quote.text, "attribution": quote.attribution, "kind": quote.kind}
+    if quote.from_entry_id:  # the entry a quote from this knowledge base comes from
+        data["from_entry"] = quote.from_entry.slug
+    return data
 
 
 def export(directory):
@@ -99,7 +113,7 @@ def export(directory):
         yaml.safe_dump(categories, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     articles = Entry.objects.select_related("category").prefetch_related(
-        "key_points", "quotes", "sources", "related"
+        "key_points", "quotes__from_entry", "sources", "related"
     )
     count = 0
     for article in articles.order_by("slug"):
@@ -156,10 +170,18 @@ def _check_entry(path, text, data, problem):
         isinstance(published_at, str) and parse_datetime(published_at)
     ):
         problem(_line_of(text, "published_at"), "“published_at” must be a date and time")
-    for key in ("aliases", "key_points", "related", "stigmatizing_terms"):
+    for key in ("aliases", "key_points", "related", "stigmatizing_terms", "kept_wording"):
         value = data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             problem(_line_of(text, key), f"“{key}” must be a list of texts")
+    kept, reason = data.get("kept_wording"), data.get("kept_wording_reason")
+    if isinstance(kept, list) and any(str(line).strip() for line in kept):
+        if not (isinstance(reason, str) and reason.strip()):
+            key = "kept_wording_reason" if "kept_wording_reason" in data else "kept_wording"
+            problem(
+                _line_of(text, key),
+                "“kept_wording_reason” is required with “kept_wording”: say why it is kept",
+            )
     for n, quote in enumerate(data.get("quotes") or [], 1):
         if not isinstance(quote, dict) or not quote.get("text") or not quote.get("attribution"):
             problem(_line_of(text, "quotes"), f"quote {n} needs a text and an attribution")
@@ -167,6 +189,15 @@ def _check_entry(path, text, data, problem):
             problem(
                 _line_of(text, "quotes"),
                 f"quote {n}: kind must be one of {', '.join(sorted(QUOTE_KINDS))}",
+            )
+        elif quote.get("from_entry") is not None and (
+            quote.get("kind") != ExpertQuote.Kind.KNOWLEDGE_BASE
+            or not isinstance(quote["from_entry"], str)
+        ):
+            problem(
+                _line_of(text, "quotes"),
+                f"quote {n}: “from_entry” is the slug of an entry, for a quote of the kind "
+                "knowledge_base",
             )
     for n, source in enumerate(data.get("sources") or [], 1):
         if not isinstance(source, dict) or not source.get("title"):
@@ -177,6 +208,9 @@ def _check_entry(path, text, data, problem):
                 URLValidator()(source["url"])
             except ValidationError:
                 problem(_line_of(text, "sources"), f"source {n}: not a valid URL")
+        year = source.get("year")
+        if year is not None and (type(year) is not int or not 1800 <= year <= 2200):
+            problem(_line_of(text, "sources"), f"source {n}: “year” must be a year, e.g. 2024")
         accessed = source.get("accessed")
         if isinstance(accessed, datetime.date):
             source["accessed"] = accessed.isoformat()
@@ -185,6 +219,12 @@ def _check_entry(path, text, data, problem):
     version = data.get("version")
     if version is not None and (type(version) is not int or version < 1):
         problem(_line_of(text, "version"), "“version” must be a whole number (as exported)")
+    months = data.get("review_every_months")
+    if months is not None and (type(months) is not int or not 1 <= months <= 120):
+        problem(
+            _line_of(text, "review_every_months"),
+            "“review_every_months” must be a whole number from 1 to 120",
+        )
     reviewed_at = data.get("reviewed_at")
     if isinstance(reviewed_at, datetime.date):
         data["reviewed_at"] = reviewed_at.isoformat()
@@ -254,6 +294,11 @@ def plan(directory):
         for other in data.get("related") or []:
             if other not in known_slugs:
                 problems.append(f"{path}:{_line_of(text, 'related')}: no entry “{other}” to relate")
+        for quote in data.get("quotes") or []:
+            other = quote.get("from_entry") if isinstance(quote, dict) else None
+            if isinstance(other, str) and other not in known_slugs:
+                line = _line_of(text, "quotes")
+                problems.append(f"{path}:{line}: no entry “{other}” for a quote to come from")
     if problems:
         raise ContentError(problems)
     return result
@@ -284,8 +329,13 @@ def _apply_entry(data, body):
     article.body = body
     article.reviewed_by = data.get("reviewed_by") or ""
     article.reviewed_at = parse_date(data["reviewed_at"]) if data.get("reviewed_at") else None
+    article.review_every_months = data.get("review_every_months")
     article.stigmatizing_terms = "\n".join(data.get("stigmatizing_terms") or [])
     article.language_note = data.get("language_note") or ""
+    article.kept_wording = "\n".join(
+        line.strip() for line in data.get("kept_wording") or [] if line.strip()
+    )
+    article.kept_wording_reason = data.get("kept_wording_reason") or ""
     article.full_clean(exclude=["category"])
     article.save()
     article.key_points.all().delete()
@@ -303,7 +353,7 @@ def _apply_entry(data, body):
     for n, source in enumerate(data.get("sources") or [], 1):
         Source.objects.create(
             article=article, title=source["title"], publisher=source.get("publisher") or "",
-            url=source.get("url") or "", order=n,
+            url=source.get("url") or "", order=n, year=source.get("year"),
             accessed=parse_date(source["accessed"]) if source.get("accessed") else None,
         )  # fmt: skip
     return article
@@ -314,16 +364,20 @@ def _normalised(data, body):
     clean = {key: data.get(key) for key in ENTRY_KEYS}
     for key in ("aliases", "key_points", "stigmatizing_terms", "quotes", "sources"):
         clean[key] = clean[key] or []
+    clean["kept_wording"] = clean["kept_wording"] or []
+    clean["kept_wording_reason"] = clean["kept_wording_reason"] or ""
     clean["related"] = sorted(clean["related"] or [])
     clean["status"] = clean["status"] or "draft"
     clean["reviewed_by"] = clean["reviewed_by"] or ""
     clean["language_note"] = clean["language_note"] or ""
     for quote in clean["quotes"]:
         quote.setdefault("kind", "clinician")
+        quote.setdefault("from_entry", None)
     for source in clean["sources"]:
         source.setdefault("publisher", "")
         source.setdefault("url", "")
         source.setdefault("accessed", None)
+        source.setdefault("year", None)
         source["publisher"] = source["publisher"] or ""
         source["url"] = source["url"] or ""
     if clean["published_at"]:
@@ -377,7 +431,7 @@ def _apply(result, dry_run, force):
     for path, data, body in result.entries:
         existing = (
             Entry.objects.select_related("category")
-            .prefetch_related("key_points", "quotes", "sources", "related")
+            .prefetch_related("key_points", "quotes__from_entry", "sources", "related")
             .filter(slug=data["slug"])
             .first()
         )
@@ -401,7 +455,12 @@ def _apply(result, dry_run, force):
         transaction.set_rollback(True)
         raise ContentError(conflicts)
     for article, data in changed:
+        # Other entries, once every file's entry exists.
         article.related.set(Entry.objects.filter(slug__in=data.get("related") or []))
+        for n, quote in enumerate(data.get("quotes") or [], 1):
+            if quote.get("from_entry"):
+                quoted = Entry.objects.get(slug=quote["from_entry"])
+                article.quotes.filter(order=n).update(from_entry=quoted)
     quality.note(entries={article.pk for article, _ in changed})
     if dry_run:
         transaction.set_rollback(True)

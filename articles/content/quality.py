@@ -5,22 +5,22 @@ admin's Health column and filter, wherever an entry is written: an admin save or
 an import, the demo content, `refresh_content_health` for every entry. Two warnings
 depend on other entries (a link to /terms/… that is not a public entry; no related
 entries, a symmetrical relation changed from the other side): when those change, note()
-re-checks the entries concerned, found with a query, not by checking every entry.
+re-checks the entries concerned, found with a query, not by checking every entry. So
+do the wording warnings (wording.py) when the list of words to avoid changes.
 """
 
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import Resolver404, resolve
 
 from ..models import Entry
 from ..pages import addresses, reading
+from . import wording
 
 MIN_KEY_POINTS = 3
 MIN_SECTIONS = 3
@@ -63,9 +63,10 @@ def has_related(article):
     return article.related.exists() or through.filter(to_entry=article).exists()
 
 
-def warnings(article):
-    """Plain-language warnings for one saved entry (with its key points, sources and
-    related entries; prefetched ones are used as they are)."""
+def warnings(article, words=None):
+    """Plain-language warnings for one saved entry (with its key points, quotes, sources
+    and related entries; prefetched ones are used as they are). `words`: the words to
+    avoid, read once for many entries (wording.words_to_avoid())."""
     found = []
     if not article.tldr.strip():
         found.append("No TL;DR.")
@@ -83,6 +84,7 @@ def warnings(article):
     if (grade := reading_grade(article)) > MAX_GRADE:
         # One decimal: "grade 9.4" above a limit of 9 must not read as "grade 9".
         found.append(f"Reading level is US grade {grade:.1f} (aim for {MAX_GRADE} or below).")
+    found += [finding.warning for finding in wording.findings(article, words)]
     return found
 
 
@@ -100,11 +102,14 @@ def refresh_entries(ids=None, write=True):
     changed (with write=False, only reports them)."""
     if ids is None:
         ids = Entry.objects.values_list("pk", flat=True)
-    entries = Entry.objects.order_by("pk").prefetch_related("key_points", "sources", "related")
+    entries = Entry.objects.order_by("pk").prefetch_related(
+        "key_points", "quotes", "sources", "related"
+    )
+    words = wording.words_to_avoid()  # once for all: the list as it is now
     changed = []
     for chunk in _chunks(ids):
         for article in entries.filter(pk__in=chunk):
-            text = "\n".join(warnings(article))
+            text = "\n".join(warnings(article, words))
             if text != article.content_warnings:
                 changed.append((article, article.content_warnings, text))
                 if write:
@@ -118,11 +123,6 @@ def _chunks(ids, size=200):
     return [ordered[i : i + size] for i in range(0, len(ordered), size)]
 
 
-def review_due_before():
-    """Entries last reviewed before this date (or never) are due for review."""
-    return date.today() - timedelta(days=30 * settings.REVIEW_PERIOD_MONTHS)
-
-
 # Warnings that depend on other entries
 
 
@@ -133,6 +133,7 @@ class Changes:
     appeared: set = field(default_factory=set)  # slugs that became public entries
     vanished: set = field(default_factory=set)  # slugs that stopped being public entries
     related: set = field(default_factory=set)  # ids whose related entries changed
+    words: set = field(default_factory=set)  # words to avoid added, changed or removed
     entries: set = field(default_factory=set)  # ids to re-check in any case
 
     def concerned(self):
@@ -142,6 +143,8 @@ class Changes:
             ids |= _warned_about_links_to(self.appeared)
         if self.vanished:  # links to an address that no longer works
             ids |= _linking_to(self.vanished)
+        if self.words:  # entries using these words, or warned about them
+            ids |= wording.entries_concerned(self.words)
         if self.related:
             # Only "No related entries." depends on the relation: re-check the entries
             # whose stored warning about it no longer matches (few, usually none).

@@ -28,6 +28,7 @@ from ..models import (
     RemovedEntry,
     SlugRedirect,
     Source,
+    WordToAvoid,
 )
 from ..search.indexing import index_article, index_key_points, refresh_planner_statistics
 from . import language, quality
@@ -207,3 +208,20 @@ def recheck_related(sender, instance, action, pk_set=None, **kwargs):
         quality.note(related={instance.pk, *pk_set})
     elif action == "post_clear":
         quality.note(related={instance.pk, *getattr(instance, "_related_before", ())})
+
+
+# The stigma check's words (wording.py): entries using a word added, changed or removed,
+# or warned about it, are checked again.
+
+
+@receiver(pre_save, sender=WordToAvoid)
+def remember_word(sender, instance, raw=False, **kwargs):
+    before = WordToAvoid.objects.filter(pk=instance.pk).values_list("word", flat=True)
+    instance._word_before = before.first() if instance.pk and not raw else None
+
+
+@receiver(post_save, sender=WordToAvoid)
+@receiver(post_delete, sender=WordToAvoid)
+def recheck_wording(sender, instance, raw=False, **kwargs):
+    if not raw:  # a backup restored brings its entries' warnings with it
+        quality.note(words={instance.word, getattr(instance, "_word_before", None)} - {None})

@@ -14,12 +14,12 @@ from django.utils import timezone
 
 from ..content.rendering import render_markdown
 from ..models import Category, Entry, ExpertQuote, KeyPoint, Source
-from ..pages.entry_parts import EntryParts
+from ..pages.entry_parts import EntryParts, link_quotes
 
 MAX_ROWS = 1000  # Django's own limit on a formset's forms
 TEXT_FIELDS = (
     "title", "aliases", "definition", "tldr", "body", "stigmatizing_terms", "language_note",
-    "reviewed_by",
+    "reviewed_by", "kept_wording",
 )  # fmt: skip
 UNTITLED = "Untitled entry"
 
@@ -53,19 +53,30 @@ def _rows(data, model, fields):
         values = {name: data.get(f"{prefix}-{position}-{name}", "") for name in fields}
         if data.get(f"{prefix}-{position}-DELETE") or not values[fields[0]].strip():
             continue
-        row = model(**{name: value.strip() for name, value in values.items()})
+        attnames = {name: model._meta.get_field(name).attname for name in fields}
+        row = model(**{attnames[name]: value.strip() for name, value in values.items()})
         row.order = _number(data.get(f"{prefix}-{position}-order"))
         rows.append((row.order, position, row))
     return [row for _, _, row in sorted(rows, key=lambda item: item[:2])]
 
 
 def _sources(data):
-    sources = _rows(data, Source, ("title", "publisher", "url", "accessed"))
+    sources = _rows(data, Source, ("title", "publisher", "year", "url", "accessed"))
     for source in sources:
+        source.year = _clean(forms.IntegerField(min_value=1800, max_value=2200), source.year)
         # Only an address the form accepts is linked, as it would be once saved.
         source.url = _clean(forms.URLField(assume_scheme="https", required=False), source.url)
         source.accessed = _clean(forms.DateField(required=False), source.accessed)
     return sources
+
+
+def _quotes(data):
+    quotes = _rows(data, ExpertQuote, ("text", "kind", "attribution", "from_entry"))
+    for quote in quotes:
+        entry = quote.from_entry_id
+        from_here = quote.kind == ExpertQuote.Kind.KNOWLEDGE_BASE and entry.isdigit()
+        quote.from_entry_id = int(entry) if from_here else None
+    return link_quotes(quotes)
 
 
 def _related(data, article):
@@ -101,12 +112,16 @@ def from_form(data, stored=None):
     )
     article.published_at = published_at or article.published_at
     article.reviewed_at = _clean(forms.DateField(required=False), data.get("reviewed_at", ""))
+    article.review_every_months = _clean(
+        forms.IntegerField(required=False, min_value=1, max_value=120),
+        data.get("review_every_months", ""),
+    )
     article.updated_at = article.updated_at or timezone.now()
     # The one sanitiser, as on save (signals.render_body).
     article.body_html = render_markdown(article.body)
     parts = EntryParts(
         key_points=_rows(data, KeyPoint, ("text",)),
-        quotes=_rows(data, ExpertQuote, ("text", "kind", "attribution")),
+        quotes=_quotes(data),
         sources=_sources(data),
         related=_related(data, article),
     )
