@@ -1,5 +1,6 @@
 """The demo content: it loads, and every entry is complete and consistent."""
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -125,6 +126,37 @@ def test_every_demo_page_renders(demo, client):
         assert client.get(category.get_absolute_url()).status_code == 200
     index = client.get("/terms/").content.decode()
     assert all(f'href="{a.get_absolute_url()}"' in index for a in demo)
+
+
+def test_every_term_page_shows_its_sources_review_and_citations(demo, client):
+    for article in demo.published():
+        html = client.get(article.get_absolute_url()).content.decode()
+        sources = html[
+            html.index('id="sources-heading"') : html.index(
+                "</section>", html.index('id="sources-heading"')
+            )
+        ]
+        assert sources.count("<li>") >= 2, article.slug
+        assert "Page last reviewed: <time" in html and "Next review due: <time" in html
+        assert html.count('class="cite__text"') == 3, article.slug
+        data = json.loads(re.search(r'ld\+json">(.*?)</script>', html, re.S).group(1))
+        page = next(node for node in data["@graph"] if node["@type"] == "MedicalWebPage")
+        assert page["lastReviewed"] == article.reviewed_at.isoformat(), article.slug
+        assert page["reviewedBy"]["jobTitle"], article.slug
+
+
+def test_the_reference_quote_comes_from_the_knowledge_base(demo, client):
+    quote = demo.get(slug="peer-support").quotes.get()
+    assert quote.kind == "knowledge_base" and quote.from_entry is None
+    assert quote.text == (
+        "As alcoholism progresses from early to late stages, alcohol increasingly hinders "
+        "rather than helps sexual function."
+    )
+    html = client.get("/terms/peer-support/").content.decode()
+    assert (
+        "<figcaption>— Discussion of how substance abuse impacts physical health "
+        '<span class="quote__from">From the Recovery Glossary Knowledge Base</span></figcaption>'
+    ) in html
 
 
 def test_demo_content_shows_review_sources_voices_and_language_notes(demo):
