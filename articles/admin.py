@@ -315,7 +315,7 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
 
     class Media:
         css = {"all": ["css/admin-entries.css", "css/admin-preview.css"]}
-        js = ["js/admin-preview.js"]
+        js = ["js/admin-preview.js", "js/admin-combobox-names.js"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "body":
