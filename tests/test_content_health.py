@@ -114,7 +114,8 @@ def test_each_content_health_warning(make_entry):
         key_points=["a", "b", "c"],
     )
     good.related.add(weak)
-    Source.objects.create(article=good, title="A source")
+    Source.objects.create(article=good, title="A source", publisher="NIDA", year=2024,
+                          url="https://nida.nih.gov/")  # fmt: skip
     assert quality.warnings(good) == []
 
 
@@ -348,7 +349,20 @@ def test_an_entry_without_warnings_says_so_and_a_new_one_shows_nothing(staff, ma
         key_points=["a", "b", "c"],
     )
     good.related.add(make_entry())
-    Source.objects.create(article=good, title="A source")
+    Source.objects.create(article=good, title="A source", publisher="NIDA", year=2024,
+                          url="https://nida.nih.gov/")  # fmt: skip
     html = staff.get(f"{ADMIN}/{good.pk}/change/").content.decode()
     assert "Content health: no warnings</h2>" in html and "content-warnings" not in html
     assert "content-health" not in staff.get(f"{ADMIN}/add/").content.decode()
+
+
+def test_a_source_without_publisher_year_or_address_is_named(make_entry):
+    article = make_entry()
+    Source.objects.create(article=article, title="Complete", publisher="NIDA", year=2024,
+                          url="https://nida.nih.gov/x")  # fmt: skip
+    Source.objects.create(article=article, title="Bare", year=2020)
+    Source.objects.create(article=article, title="Undated", publisher="WHO", url="https://who.int/")
+    found = quality.warnings(Entry.objects.get(pk=article.pk))
+    assert "The source “Bare” gives no publisher or address." in found
+    assert "The source “Undated” gives no year." in found
+    assert not any("“Complete”" in warning for warning in found)

@@ -74,6 +74,16 @@ def warnings(article, words=None):
         found.append(f"Only {count} key point{'s' if count != 1 else ''} (at least 3 help).")
     if not article.sources.exists():
         found.append("No sources.")
+    for source in article.sources.all():
+        # Readers judge a source by who published it, when, and whether they can open it.
+        missing = [name for name, value in (
+            ("publisher", source.publisher), ("year", source.year), ("address", source.url),
+        ) if not value]  # fmt: skip
+        if missing:
+            said = " or ".join(
+                [", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing
+            )
+            found.append(f"The source “{source.title}” gives no {said}.")
     if not has_related(article):
         found.append(NO_RELATED)
     if (sections := len(reading.sections(article.body_html))) < MIN_SECTIONS:
