@@ -340,3 +340,19 @@ def test_entry_form_shows_the_year_and_the_check_and_saving_keeps_the_check(
     assert response.status_code == 302
     source.refresh_from_db()
     assert (source.year, source.publisher, source.check_result) == (2024, "NIDA", "broken")
+
+
+def test_history_keeps_sources_not_what_the_link_check_found(make_entry):
+    """A revert must not bring back an old finding: the check's fields stay out of versions."""
+    import reversion
+    from reversion.models import Version
+
+    entry = make_entry()
+    source = Source.objects.create(article=entry, title="Kept", url="https://nida.nih.gov/")
+    Source.objects.filter(pk=source.pk).update(check_result="broken", check_detail="404")
+    with reversion.create_revision():
+        entry.save()
+        reversion.add_to_revision(Source.objects.get(pk=source.pk))
+    version = Version.objects.get_for_object(source).get()
+    assert version.field_dict["title"] == "Kept"
+    assert not {"check_result", "check_detail", "checked_at"} & version.field_dict.keys()

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from reversion import set_comment
 from reversion.models import Version
 
-from ..models import COUNTERS
+from ..models import COUNTERS, Source
 from . import merge, presence
 
 HEARTBEAT_SECONDS = 30
@@ -82,6 +82,9 @@ class ProtectedEdits:
         if model is self.model:
             # Bookkeeping and statistics, not content: a revert must not set them back.
             kwargs["exclude"] = (*kwargs.get("exclude", ()), "version", *COUNTERS)
+        if model is Source:
+            # What the link check last found: a revert must not bring back an old finding.
+            kwargs["exclude"] = (*kwargs.get("exclude", ()), *Source.CHECK_FIELDS)
         super().reversion_register(model, **kwargs)
 
     @cached_property

@@ -504,6 +504,8 @@ class Source(models.Model):
         ERROR = "error", "Server error"
         UNREACHABLE = "unreachable", "Unreachable"
 
+    CHECK_FIELDS = ("checked_at", "check_result", "check_detail")
+
     article = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="sources")
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200, blank=True)
@@ -541,12 +543,7 @@ class Source(models.Model):
         if self.url != getattr(self, "_loaded_url", self.url):
             self.checked_at, self.check_result, self.check_detail = None, "", ""
             if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {
-                    *kwargs["update_fields"],
-                    "checked_at",
-                    "check_result",
-                    "check_detail",
-                }
+                kwargs["update_fields"] = {*kwargs["update_fields"], *self.CHECK_FIELDS}
         super().save(*args, **kwargs)
         self._loaded_url = self.url
 
