@@ -404,3 +404,15 @@ def test_the_preview_marks_words_as_the_editor_types(live_server, chief_page):
     expect(marks).to_have_attribute("title", re.compile(r"^Say instead: “person with a"))
     page.locator("#id_kept_wording").fill("addict")
     expect(marks).to_have_count(0)
+
+
+def test_a_long_body_full_of_words_is_checked_quickly_and_summed_up(words, make_entry):
+    """An imported body can be long (the check is linear in it). Quoted words, here the
+    single-quoted one, never count; the warnings list the first uses one by one, then how
+    many more (the preview marks them all)."""
+    body = "## Part\n\n" + "An addict said 'it's clean' and “addict” again. " * 4000
+    article = make_entry(body=body)
+    found = quality.warnings(Entry.objects.get(pk=article.pk))
+    wording_lines = [line for line in found if line.startswith(wording.WARNING)]
+    assert len(wording_lines) == quality.MAX_WORDING + 1
+    assert wording_lines[-1] == f"{wording.WARNING}3,980 more uses of words to avoid."

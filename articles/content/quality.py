@@ -25,6 +25,7 @@ from . import wording
 MIN_KEY_POINTS = 3
 MIN_SECTIONS = 3
 MAX_GRADE = 9  # US school grade (Flesch-Kincaid)
+MAX_WORDING = 20  # warnings about words to avoid listed one by one
 NO_RELATED = "No related entries."
 BROKEN_LINK = "A link goes nowhere: "
 _INTERNAL_LINK = re.compile(r'href="(/terms/[^"#?]*)')
@@ -94,7 +95,10 @@ def warnings(article, words=None):
     if (grade := reading_grade(article)) > MAX_GRADE:
         # One decimal: "grade 9.4" above a limit of 9 must not read as "grade 9".
         found.append(f"Reading level is US grade {grade:.1f} (aim for {MAX_GRADE} or below).")
-    found += [finding.warning for finding in wording.findings(article, words)]
+    uses = [finding.warning for finding in wording.findings(article, words)]
+    found += uses[:MAX_WORDING]
+    if len(uses) > MAX_WORDING:  # the preview marks every one
+        found.append(f"{wording.WARNING}{len(uses) - MAX_WORDING:,} more uses of words to avoid.")
     return found
 
 

@@ -130,8 +130,17 @@ class Match:
     text: str  # as written
 
 
+def _covered(text, spans):
+    """For each character of `text`, whether one of `spans` covers it."""
+    mask = bytearray(len(text))
+    for start, end in spans:
+        mask[start:end] = b"\x01" * (end - start)
+    return mask
+
+
 def matches(text, words, kept=()):
-    """The uses of `words` in `text` that the rules flag, in order."""
+    """The uses of `words` in `text` that the rules flag, in order. Linear in the text's
+    length and the uses found (an imported body may be long)."""
     if not text or not words:
         return []
     found = [
@@ -142,32 +151,38 @@ def matches(text, words, kept=()):
     if not found:
         return []
     # A word inside a longer one found at the same place is part of it ("user" in
-    # "drug user"), even when the longer one is kept or fine there.
-    found = [
-        match
-        for n, match in enumerate(found)
-        if not any(
-            other.start <= match.start
-            and match.end <= other.end
-            and (other.end - other.start, -m) > (match.end - match.start, -n)
-            for m, other in enumerate(found)
-        )
-    ]
-    quoted = quoted_spans(text)
-    kept_spans = [m.span() for line in kept for m in _name_pattern(line).finditer(text)]
-    flagged = []
+    # "drug user"), even when the longer one is kept or fine there: in order of start,
+    # longest first, a use ending within one seen before is inside it.
+    found.sort(key=lambda match: (match.start, -match.end))
+    outermost, reach = [], -1
     for match in found:
-        if any(start < match.end and match.start < end for start, end in quoted):
+        if match.end > reach:
+            outermost.append(match)
+            reach = match.end
+    quoted = _covered(text, quoted_spans(text))
+    fine = _covered(text, (m.span() for line in kept for m in _name_pattern(line).finditer(text)))
+    kept_words = {id(word) for word in words if any(word.pattern.fullmatch(line) for line in kept)}
+    fine_for = {}  # a word's names it is fine in, found once per word
+    flagged = []
+    for match in outermost:
+        if any(quoted[match.start : match.end]) or id(match.word) in kept_words:
             continue
-        if any(match.word.pattern.fullmatch(line) for line in kept):
+        if all(fine[match.start : match.end]):
             continue
-        names = [
-            m.span() for name in match.word.kept_in for m in _name_pattern(name).finditer(text)
-        ]
-        if any(start <= match.start and match.end <= end for start, end in names + kept_spans):
+        names = fine_for.get(id(match.word))
+        if names is None:
+            names = fine_for[id(match.word)] = _covered(
+                text,
+                (
+                    m.span()
+                    for name in match.word.kept_in
+                    for m in _name_pattern(name).finditer(text)
+                ),
+            )
+        if all(names[match.start : match.end]):
             continue
         flagged.append(match)
-    return sorted(flagged, key=lambda match: match.start)
+    return flagged
 
 
 # Markdown
@@ -216,9 +231,11 @@ def sections(source):
 
 def snippet(text, start, end, room=SNIPPET_ROOM):
     """The words around text[start:end] on its line(s), about `room` characters either side."""
-    head = text[text.rfind("\n", 0, start) + 1 : start]
-    line_end = text.find("\n", end)
-    tail = text[end : len(text) if line_end == -1 else line_end]
+    # A window of the line, never the whole of a long one: room enough for whole words.
+    line_start = text.rfind("\n", max(0, start - 4 * room), start) + 1
+    line_end = text.find("\n", end, end + 4 * room)
+    head = text[max(line_start, start - 4 * room) : start]
+    tail = text[end : end + 4 * room if line_end == -1 else line_end]
     before, after = head.split(), tail.split()
     taken_before, taken_after = [], []
     while before and len(" ".join([before[-1], *taken_before])) <= room:
