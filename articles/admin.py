@@ -257,10 +257,6 @@ class WordToAvoidForm(forms.ModelForm):
             "possessives (addicts, addict’s) are found too, in any case.",
         }
 
-    def clean_word(self):
-        # Kept as the list keeps it (lower case, single spaces): "Addict" is "addict".
-        return " ".join(self.cleaned_data["word"].lower().split())
-
 
 @admin.register(WordToAvoid)
 class WordToAvoidAdmin(admin.ModelAdmin):

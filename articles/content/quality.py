@@ -73,17 +73,16 @@ def warnings(article, words=None):
         found.append("No TL;DR.")
     if (count := article.key_points.count()) < MIN_KEY_POINTS:
         found.append(f"Only {count} key point{'s' if count != 1 else ''} (at least 3 help).")
-    if not article.sources.exists():
+    sources = list(article.sources.all())
+    if not sources:
         found.append("No sources.")
-    for source in article.sources.all():
+    for source in sources:
         # Readers judge a source by who published it, when, and whether they can open it.
         missing = [name for name, value in (
             ("publisher", source.publisher), ("year", source.year), ("address", source.url),
         ) if not value]  # fmt: skip
         if missing:
-            said = " or ".join(
-                [", ".join(missing[:-1]), missing[-1]] if len(missing) > 1 else missing
-            )
+            said = ", ".join(missing[:-1]) + " or " + missing[-1] if missing[1:] else missing[0]
             found.append(f"The source “{source.title}” gives no {said}.")
     if not has_related(article):
         found.append(NO_RELATED)

@@ -476,7 +476,7 @@ class ExpertQuote(models.Model):
                         "organisation",
                         "knowledge_base",
                     ]
-                ),  # fmt: skip
+                ),
                 name="quote_kind_valid",
             ),
             models.CheckConstraint(

@@ -74,8 +74,13 @@ class WordToAvoid(models.Model):
         return self.word
 
     def save(self, *args, **kwargs):
-        self.word = " ".join(self.word.lower().split())
+        self.clean()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # One spelling per word ("Addict " is "addict"), before the form checks the
+        # constraint and uniqueness, and on every save.
+        self.word = " ".join(self.word.lower().split())
 
     def natural_key(self):
         return (self.word,)
