@@ -19,12 +19,15 @@ from .entries import (
     refuse_counters,
 )
 from .glossary_state import GlossaryState
+from .insights import DailyViews, FeedbackReport, SearchDay, SearchOpen, SearchTotal
 from .language import StigmatizingTerm, WordToAvoid
 from .search import FirstWord, SearchDocument, SearchName, SearchTypoKey
 
 __all__ = [
     "COUNTERS",
+    "DailyViews",
     "Entry",
+    "FeedbackReport",
     "Category",
     "EditorPresence",
     "ExpertQuote",
@@ -33,8 +36,11 @@ __all__ = [
     "KeyPoint",
     "PlainSQL",
     "RemovedEntry",
+    "SearchDay",
     "SearchDocument",
     "SearchName",
+    "SearchOpen",
+    "SearchTotal",
     "SearchTypoKey",
     "SlugRedirect",
     "Source",

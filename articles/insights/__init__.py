@@ -1,0 +1,1 @@
+"""What readers tell editors: searches, views over time, reports."""
