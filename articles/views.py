@@ -137,7 +137,7 @@ def entry_detail(request, slug):
         }
         return render(request, "articles/entry_detail.html", context)
 
-    return Page(validators, make, counted_entry=entry.pk)
+    return Page(validators, make, counted=("view", entry.pk))
 
 
 @csrf_exempt  # no token in the form: feedback.from_this_site() refuses forged answers
@@ -252,7 +252,11 @@ def _render_search(request):
         "meta": metadata.for_search(results.query, page),
         "preferred": preferred,
     }
-    return render(request, "articles/search_results.html", context)
+    response = render(request, "articles/search_results.html", context)
+    if results.query and (page is None or page.number == 1):
+        # A reader's search (its first page of results) counts, with what it found.
+        response.counted = ("search", results.query, len(results.ids))
+    return response
 
 
 @require_safe

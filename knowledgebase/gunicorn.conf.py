@@ -67,3 +67,8 @@ def worker_exit(server, worker):
     remaining = server.cfg.graceful_timeout - (time.monotonic() - told) - EXIT_MARGIN
     counting.buffer.stop(max(remaining, 1))
     atexit.unregister(counting.buffer.stop)  # done: the deadline has been spent
+    # Then readers' searches, with what time is left (they matter less than views).
+    if searches := sys.modules.get("articles.insights.search_counts"):
+        remaining = server.cfg.graceful_timeout - (time.monotonic() - told) - EXIT_MARGIN
+        searches.buffer.stop(max(remaining, 1))
+        atexit.unregister(searches.buffer.stop)

@@ -205,6 +205,9 @@ VIEW_FLUSH_SECONDS = env_number("KB_VIEW_FLUSH_SECONDS", 1.0, float)
 # While views can't be written, each process holds those of at most this many different
 # entries (about 100 bytes each); views of further entries are dropped, counted and logged.
 VIEW_BUFFER_MAX = env_number("KB_VIEW_BUFFER_MAX", 10000)
+# Readers' searches are held and written the same way (articles/insights/search_counts.py),
+# for at most this many different queries and results opened.
+SEARCH_BUFFER_MAX = env_number("KB_SEARCH_BUFFER_MAX", 10000)
 
 # Caches: Redis when REDIS_URL is set (shared by every app server), else this process's
 # memory. "pages" holds rendered pages (articles/delivery/page_cache.py); in memory it keeps at

@@ -13,9 +13,9 @@ import atexit
 
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
-from django.db import connection
+from django.utils import timezone
 
-from .view_buffer import ADD_VIEWS, ViewBuffer
+from .view_buffer import ViewBuffer, write_views
 
 # How long a process exiting normally gives itself to write the views it holds.
 STOP_SECONDS = 20
@@ -59,5 +59,4 @@ def count_view(article_id):
     if settings.VIEW_FLUSH_SECONDS > 0:
         buffer.add(article_id)
     else:
-        with connection.cursor() as cursor:
-            cursor.execute(ADD_VIEWS, [1, article_id])
+        write_views({(article_id, timezone.localdate()): 1})

@@ -10,6 +10,7 @@ from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
+from ..insights import search_counts
 from . import outage, page_cache
 from .counting import count_view, is_reader_view
 from .pages import Visit, reader_page_kind
@@ -65,12 +66,12 @@ class SharedPageMiddleware:
             response = self._shared(request, visit)
         else:
             response = self.get_response(request)
-        if visit.counted_entry is not None:
-            count_read(request, visit.counted_entry)
+        if visit.counted is not None:
+            count_read(request, visit.counted)
         return response
 
     def _shared(self, request, visit):
-        full_path = request.get_full_path()
+        full_path = page_cache.address(request)
         # Read before the page is made: a change committed meanwhile moves the versions,
         # so the page kept below can never outlive it.
         try:
@@ -94,7 +95,7 @@ class SharedPageMiddleware:
             response = self.get_response(request)
             if response.status_code == 200 and visit.etag is not None:
                 page_cache.put_shared(
-                    full_path, versions, response, visit.etag, visit.made_at, visit.counted_entry
+                    full_path, versions, response, visit.etag, visit.made_at, visit.counted
                 )
             return response
         finally:
@@ -106,11 +107,18 @@ class SharedPageMiddleware:
         return page is not None and page.versions == versions and page.age() <= page_cache.TIMEOUT
 
 
-def count_read(request, entry_id):
-    """Count a reader's read of the entry (counting.py says whose reads count)."""
+def count_read(request, counted):
+    """Count a reader's read of a page (counting.py says whose reads count): a view of an
+    entry (and the opening of a search result, if it was one), or a search."""
+    if not isinstance(counted, tuple):  # a copy kept by an earlier release
+        return
     try:
         if is_reader_view(request):
-            count_view(entry_id)
+            if counted[0] == "view":
+                count_view(counted[1])
+                search_counts.count_open(request, counted[1])
+            elif counted[0] == "search":
+                search_counts.count_search(*counted[1:])
     except outage.ERRORS as error:
         # During an outage: a signed-in reader's account can't be read, or the view was to
         # be written at once (KB_VIEW_FLUSH_SECONDS=0). Not counted, then.
@@ -121,7 +129,7 @@ def serve_copy(request, page, *, kept=False):
     """A kept SharedPage as the response (a 304 if the reader's copy is current); a read
     of it counts as a read of its entry."""
     if visit := getattr(request, "reader_visit", None):
-        visit.counted_entry = page.counted_entry
+        visit.counted = page.counted
     headers = dict(page.headers)
     last_modified = parse_http_date_safe(headers.get("Last-Modified", ""))
     response = get_conditional_response(
@@ -144,7 +152,7 @@ def serve_copy(request, page, *, kept=False):
 def kept_or_unavailable(request):
     """While the database can't be used: a reader page's kept copy, else the 503 page."""
     if reader_page_requested(request) == "shared":
-        page = page_cache.get_kept(request.get_full_path())
+        page = page_cache.get_kept(page_cache.address(request))
         if page is not None:
             outage.current.copies_served += 1
             return serve_copy(request, page, kept=True)

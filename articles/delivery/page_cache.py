@@ -28,6 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, fields
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
@@ -44,8 +45,29 @@ KEPT_HEADERS = ("Content-Type", "Content-Language")
 UNREADABLE = (pickle.UnpicklingError, ImportError, AttributeError, EOFError, TypeError, ValueError)
 
 
+# Query parameters that change nothing a page shows: a search result's rank (counted by
+# insights/search_counts.py). Copies are kept under the address without them.
+IGNORED_PARAMETERS = frozenset({"rank"})
+
+
+def address(request):
+    """The address a page's copies are kept under: its path and query, without the
+    parameters that change nothing it shows."""
+    full_path = request.get_full_path()
+    if "?" not in full_path or not IGNORED_PARAMETERS & request.GET.keys():
+        return full_path
+    kept = [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name not in IGNORED_PARAMETERS
+        for value in values
+    ]
+    path = request.path
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 def _key(request, validators):
-    text = f"{request.get_full_path()}|{validators.etag}"
+    text = f"{address(request)}|{validators.etag}"
     return "page:" + hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -54,8 +76,9 @@ def usable(request):
     return request.method == "GET" and not request.user.is_authenticated
 
 
-def response_of(content, headers):
+def response_of(content, headers, counted=None):
     response = HttpResponse(content)
+    response.counted = counted  # what a read of it counts (pages.Page.counted)
     for name, value in headers:
         if name in KEPT_HEADERS:
             response[name] = value
@@ -70,22 +93,23 @@ def own_copy(request, validators):
         return None
     if stored is None:
         return None
-    content, headers, _made_at = stored
-    return response_of(content, headers.items())
+    content, headers, _made_at, counted = stored
+    return response_of(content, headers.items(), counted)
 
 
 def keep_own_copy(request, validators, response):
     if response.status_code == 200:
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        stored = (response.content, headers, time.time())
+        counted = getattr(response, "counted", None)
+        stored = (response.content, headers, time.time(), counted)
         cache.set(_key(request, validators), stored, TIMEOUT)
     return response
 
 
 @dataclass(frozen=True)
 class SharedPage:
-    """A page as every new reader gets it (headers and body) and the entry a read of it
-    counts a view of (term pages). Valid under `versions`; made with validators `etag`, at
+    """A page as every new reader gets it (headers and body) and what a read of it
+    counts (pages.Page.counted). Valid under `versions`; made with validators `etag`, at
     `made_at` (seconds since the epoch: the same clock in every process)."""
 
     versions: tuple
@@ -93,7 +117,7 @@ class SharedPage:
     made_at: float
     headers: tuple
     content: bytes
-    counted_entry: int | None
+    counted: tuple | None
 
     def age(self):
         return time.time() - self.made_at
@@ -251,13 +275,13 @@ def _lifetime(full_path, page):
     return TIMEOUT + kept - page.age()
 
 
-def put_shared(full_path, versions, response, etag, made_at, counted_entry):
+def put_shared(full_path, versions, response, etag, made_at, counted):
     """Keep `response` (made with validators `etag` at `made_at`) as the shared copy of
     this address under `versions`."""
     headers = tuple(
         (name, value) for name, value in response.items() if name.lower() != "content-length"
     )
-    page = SharedPage(versions, etag, made_at, headers, response.content, counted_entry)
+    page = SharedPage(versions, etag, made_at, headers, response.content, counted)
     key = _shared_key(full_path)
     lifetime = _lifetime(full_path, page)
     if page.age() <= TIMEOUT and lifetime > 0:

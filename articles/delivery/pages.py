@@ -32,7 +32,9 @@ class Page:
     validators: conditional.Validators  # change exactly when what the page shows changes
     make: Callable[[], HttpResponse]  # renders it
     max_age: int = 0  # seconds browsers and shared caches may reuse it without asking
-    counted_entry: int | None = None  # the entry a read of this page counts a view of
+    # What a read of this page counts (counting.py): ("view", entry id) for a term page.
+    # A page known only once made (a search's results) has make() set response.counted.
+    counted: tuple | None = None
 
 
 @dataclass
@@ -44,8 +46,8 @@ class Visit:
     # Set by the middleware: the shared copy it holds for this address, made under other
     # versions of the glossary; serve() may find that it still shows the same.
     found: page_cache.SharedPage | None = None
-    # Set by serve(): the entry whose view a read of the page counts...
-    counted_entry: int | None = None
+    # Set by serve(): what a read of the page counts (Page.counted)...
+    counted: tuple | None = None
     # ...and, for a page to keep as the shared copy, the validators it was made with and when.
     etag: str | None = None
     made_at: float | None = None
@@ -76,11 +78,11 @@ def reader_page_kind(view):
 def serve(request, page):
     """The response to `page` (see the module's docstring)."""
     visit = getattr(request, "reader_visit", None) or Visit(shared=False)
-    visit.counted_entry = page.counted_entry
     validators = page.validators
     response = conditional.not_modified(request, validators)
     if response is None:
         response = _copy_or_make(request, visit, page)
+    visit.counted = getattr(response, "counted", None) or page.counted
     return conditional.add_cache_headers(request, response, validators, max_age=page.max_age)
 
 
@@ -95,7 +97,7 @@ def _copy_or_make(request, visit, page):
     if found is not None and found.still_good(validators):
         # Kept again by the middleware under the new versions, with its age.
         visit.etag, visit.made_at = found.etag, found.made_at
-        return page_cache.response_of(found.content, found.headers)
+        return page_cache.response_of(found.content, found.headers, found.counted)
     response = page.make()
     if response.status_code == 200:
         visit.etag, visit.made_at = validators.etag, time.time()
