@@ -20,6 +20,7 @@ from .editing.admin import EntryForm, ProtectedEdits, VisibleRowErrors
 from .editing.inline_rows import LabelledRows
 from .editing.preview import from_form as entry_from_form
 from .history.admin import CompareVersionsMixin
+from .insights import charts, trends
 from .models import (
     Category,
     Entry,
@@ -32,6 +33,7 @@ from .models import (
 )
 from .pages import entry_parts
 from .pages.entry_page import entry_context
+from .read_only_admin import ReadOnlyAdmin
 
 
 class KeyPointInline(LabelledRows, VisibleRowErrors, admin.TabularInline):
@@ -130,7 +132,7 @@ class LinkCheckFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ReadOnlyAdmin):
     """Every entry's sources in one list, with what the link check (`manage.py
     check_sources`) found. Read-only: a source is changed in its entry's form, where the
     change is merged with other editors', kept in History and counted in content health."""
@@ -146,15 +148,6 @@ class SourceAdmin(admin.ModelAdmin):
         "check_result", "check_detail", "checked_at",
     )  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="URL", ordering="url")
     def address(self, obj):
@@ -235,6 +228,9 @@ class ContentHealthFilter(admin.SimpleListFilter):
         return queryset
 
 
+ENTRY_CHART_DAYS = 30  # the entry form's chart of views
+
+
 class EntryAdminForm(EntryForm):
     def clean(self):
         cleaned = super().clean()
@@ -299,7 +295,8 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     prepopulated_fields = {"slug": ("title",)}
     autocomplete_fields = ("category", "related")
     readonly_fields = (
-        "view_count", "helpful_yes", "helpful_no", "created_at", "updated_at", "preview_link",
+        "view_count", "views_chart", "helpful_yes", "helpful_no", "created_at", "updated_at",
+        "preview_link",
     )  # fmt: skip
     date_hierarchy = "updated_at"
     inlines = (KeyPointInline, ExpertQuoteInline, SourceInline, OldSlugInline)
@@ -310,7 +307,7 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
     compare_exclude = ("view_count",)
 
     class Media:
-        css = {"all": ["css/admin-entries.css", "css/admin-preview.css"]}
+        css = {"all": ["css/admin-entries.css", "css/admin-preview.css", "css/admin-charts.css"]}
         js = ["js/admin-preview.js", "js/admin-combobox-names.js"]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -348,7 +345,16 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         ("Publishing", {"fields": ("status", "published_at", "preview_link")}),
         (
             "Statistics",
-            {"fields": ("view_count", "helpful_yes", "helpful_no", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "view_count",
+                    "views_chart",
+                    "helpful_yes",
+                    "helpful_no",
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
     # Inlines (by formset prefix) shown after a fieldset rather than after them all
@@ -438,6 +444,14 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
             '<a href="{}" target="_blank" rel="noopener">Preview as readers will see it</a>', url
         )
 
+    @admin.display(description=f"views, last {ENTRY_CHART_DAYS} days")
+    def views_chart(self, obj):
+        if not obj.pk:
+            return "None yet."
+        # One query: the entry's rows of the period (articles/insights/trends.py).
+        days = trends.daily_views(obj, ENTRY_CHART_DAYS)
+        return charts.bar_chart(days, f"Views per day, last {ENTRY_CHART_DAYS} days")
+
     @admin.display(description="status", ordering="published_at")
     def publication(self, obj):
         if obj.status != Entry.Status.PUBLISHED:
@@ -481,3 +495,8 @@ class EntryAdmin(ProtectedEdits, CompareVersionsMixin, VersionAdmin):
         self.message_user(
             request, f"Unpublished {count} entr{'y' if count == 1 else 'ies'}.", messages.SUCCESS
         )
+
+
+# What readers tell editors: the reports' triage queue, the searches' reports and the
+# Trends page, each registering its admin.
+from .insights import feedback_admin, search_admin, trends_admin  # noqa: E402, F401

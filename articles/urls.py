@@ -16,6 +16,7 @@ urlpatterns = [
     path("terms/<slug:slug>/feedback/", views.entry_feedback, name="feedback"),
     path("categories/<slug:slug>/", reader_page(views.category_detail), name="category"),
     path("help/", reader_page(views.help_page, shared=False), name="help"),
+    path("privacy/", reader_page(views.privacy_page), name="privacy"),
     path("search/", reader_page(views.search_results), name="search"),
     path("search/suggest/", reader_page(views.search_suggestions), name="suggest"),
 ]

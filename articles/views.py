@@ -1,4 +1,5 @@
-"""Reader pages: home, the A–Z index, category pages, entry pages, search results and help.
+"""Reader pages: home, the A–Z index, category pages, entry pages, search results, help
+and privacy.
 
 Each returns a Page (delivery/pages.py: what the page depends on and how to make it), or a
 response of its own (a redirect, 404 or 410); urls.py routes them with `reader_page`, which
@@ -10,10 +11,10 @@ import re
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import (
     Http404,
-    HttpResponseBadRequest,
     HttpResponsePermanentRedirect,
     HttpResponseRedirect,
     JsonResponse,
@@ -30,12 +31,14 @@ from .content.index import LETTERS, group_by_letter, in_index_order
 from .delivery import conditional
 from .delivery.conditional import LIST_MAX_AGE
 from .delivery.pages import Page
+from .insights import reader_reports, trends
 from .models import Category, Entry, RemovedEntry
 from .pages import entry_parts, feedback, linking, metadata
 from .pages.entry_page import entry_context
 from .search import popular, search, suggest
 
 HOME_LIST_SIZE = 8
+HOME_TRENDING_SIZE = 5  # "Trending this week": a short list
 INDEX_ONE_PAGE = 2000  # entries listed on one A–Z page; beyond, a page per letter
 INDEX_PAGE_SIZE = 500
 SEARCH_PAGE_SIZE = 20
@@ -51,15 +54,21 @@ def _categories_with_counts():
 def home(request):
     published = Entry.objects.published().select_related("category")
     most_viewed = list(published.order_by("-view_count", "title")[:HOME_LIST_SIZE])
+    listed = conditional.for_list()
+    # Made at most once a minute, and when an entry changes (the lists' version).
+    trending = trends.most_viewed_for_readers(trends.WEEK, HOME_TRENDING_SIZE, listed.etag)
     context = {
         "categories": _categories_with_counts(),
         "most_viewed": most_viewed,
+        "trending": trending,
         "recently_updated": published.order_by("-updated_at", "title")[:HOME_LIST_SIZE],
         "meta": metadata.for_home(),
     }
-    # The list of most viewed changes with reads, not saves: its order is part of the
-    # page's validators (the counts shown may lag, as on every page).
-    validators = conditional.for_list().plus(*(entry.pk for entry in most_viewed))
+    # The lists of most viewed (ever, and this week) change with reads, not saves: their
+    # order is part of the page's validators (the counts shown may lag, as on every page).
+    validators = listed.plus(
+        *(entry.pk for entry in most_viewed), "trending", *(entry.pk for entry in trending)
+    )
     return Page(validators, lambda: render(request, "articles/home.html", context), LIST_MAX_AGE)
 
 
@@ -134,6 +143,8 @@ def entry_detail(request, slug):
             "answered": answered,
             "said": language.said_on(entry, request.GET.get("said", "")),
             "thanked": request.GET.get("feedback") == "thanks",
+            "asked_why": request.GET.get("feedback") == "why",  # after a "No": the reasons
+            "report_reasons": reader_reports.REASONS,
         }
         return render(request, "articles/entry_detail.html", context)
 
@@ -143,19 +154,43 @@ def entry_detail(request, slug):
 @csrf_exempt  # no token in the form: feedback.from_this_site() refuses forged answers
 @require_POST
 def entry_feedback(request, slug):
-    """The "Was this helpful?" form: count, then back to the entry."""
+    """The "Was this helpful?" form: count, then back to the entry; after a "No", to its
+    reasons (?feedback=why), which come back here as a report (insights/reader_reports.py)."""
     if not feedback.from_this_site(request):
         raise PermissionDenied("Answers are only accepted from this site's pages.")
-    article = Entry.objects.published().filter(slug=slug).only("pk", "slug").first()
+    article = Entry.objects.published().filter(slug=slug).only("pk", "slug", "title").first()
     if article is None:
         raise Http404("No such entry.")
     answer = request.POST.get("helpful")
     if answer not in {"yes", "no"}:
-        return HttpResponseBadRequest("Answer “yes” or “no”.")
-    response = HttpResponseRedirect(f"{article.get_absolute_url()}?feedback=thanks#feedback")
+        return _feedback_not_taken(request, article, "answer", 400)
+    report = None
+    if answer == "no" and reader_reports.sent_with(request.POST):
+        report = reader_reports.ReportForm(request.POST)
+        if not report.is_valid():
+            return _feedback_not_taken(request, article, "invalid", 400, report.problem)
+        if refused := reader_reports.over_limit(request, article):
+            return _feedback_not_taken(request, article, refused, 429)
+    shown = "why" if answer == "no" and report is None else "thanks"
+    response = HttpResponseRedirect(f"{article.get_absolute_url()}?feedback={shown}#feedback")
     response.status_code = 303  # see the entry again, with a GET
-    feedback.record(request, response, article, helpful=answer == "yes")
+    with transaction.atomic():  # the "No" counted (once per reader) and its report
+        feedback.record(request, response, article, helpful=answer == "yes")
+        if report is not None:
+            report.save(article)
     return response
+
+
+def _feedback_not_taken(request, article, problem, status, detail=""):
+    """Why an answer or report was not taken: "answer", "invalid" (400), "already" or
+    "limit" (429); nothing was counted or saved."""
+    context = {
+        "entry": article,
+        "problem": problem,
+        "detail": detail,
+        "meta": metadata.for_error("Not sent" if status == 400 else "Received already"),
+    }
+    return render(request, "articles/feedback_not_taken.html", context, status=status)
 
 
 @require_safe
@@ -172,6 +207,14 @@ def help_page(request):
     context = {"lines": lines, "meta": metadata.for_help()}
     validators = conditional.Validators.of("help", lines, last_modified=None)
     return Page(validators, lambda: render(request, "articles/help.html", context), LIST_MAX_AGE)
+
+
+@require_safe
+def privacy_page(request):
+    """What the site counts and keeps about readers, and for how long."""
+    context = {"days": settings.READER_DATA_DAYS, "meta": metadata.for_privacy()}
+    validators = conditional.Validators.of("privacy", context["days"], last_modified=None)
+    return Page(validators, lambda: render(request, "articles/privacy.html", context), LIST_MAX_AGE)
 
 
 @require_safe

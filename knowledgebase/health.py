@@ -7,9 +7,9 @@
   process's memory, or the home page's copy in the cache. 503 only when neither. A
   degraded cache or a database that can't be written is not a 503: readers are served.
 - /healthz/details: for monitoring. The database readable and writable (a write that
-  changes nothing, rolled back), the caches, the views waiting to be written
-  (counting.health()), the outage as this process saw it. "ok", "degraded" or
-  "unavailable"; 503 exactly when /healthz is.
+  changes nothing, rolled back), the caches, the views and searches waiting to be
+  written (counting.health(), search_counts.health()), the outage as this process saw
+  it. "ok", "degraded" or "unavailable"; 503 exactly when /healthz is.
 
 Error messages stay in the log; the reports name an error's kind only.
 """
@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from articles.delivery import counting, outage, page_cache
+from articles.insights import search_counts
 from articles.models import GlossaryState
 
 # A write that matches no row: refused by a read-only database (a PostgreSQL standby or
@@ -106,9 +107,10 @@ def _caches():
     return reports
 
 
-def _views():
-    """The views counted and not yet written (counting.py), and whether that is well."""
-    health = getattr(counting, "health", None)
+def _held(module):
+    """The counts held and not yet written (views: counting.py; searches:
+    search_counts.py), and whether that is well."""
+    health = getattr(module, "health", None)
     if health is None:
         return {"state": "unknown"}
     report = dict(health())
@@ -159,13 +161,15 @@ def details(request):
         "database": _database(readable, error),
         "caches": _caches(),
         "kept_pages": {"in_memory": len(page_cache.recent), "any": kept},
-        "views": _views(),
+        "views": _held(counting),
+        "searches": _held(search_counts),
     }
     healthy = (
         report["database"]["writable"] is not False
         and readable
         and all(c["state"] == "ok" for c in report["caches"].values())
         and report["views"]["state"] in ("ok", "unknown")
+        and report["searches"]["state"] in ("ok", "unknown")
     )
     status = "ok" if healthy else "degraded" if ready else "unavailable"
     return _answer({"status": status, **report}, ready)

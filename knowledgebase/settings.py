@@ -324,6 +324,16 @@ QUICK_EXIT_URL = os.environ.get("KB_QUICK_EXIT_URL", "https://www.bbc.com/weathe
 # admin's filter), unless the entry sets its own period.
 REVIEW_PERIOD_MONTHS = env_number("KB_REVIEW_PERIOD_MONTHS", 12)
 
+# Days what readers typed (searches' words, reports' comments) is kept; then it is removed
+# once a day (articles/insights/retention.py). Day totals and views per day are kept.
+READER_DATA_DAYS = env_number("KB_READER_DATA_DAYS", 180)
+if READER_DATA_DAYS < 1:
+    raise ImproperlyConfigured(f"KB_READER_DATA_DAYS must be 1 or more, not {READER_DATA_DAYS}")
+
+# Reports ("No" to "Was this helpful?", with a reason) taken from one reader address in an
+# hour (articles/insights/reader_reports.py); besides, one per entry and address a day.
+FEEDBACK_REPORTS_PER_HOUR = env_number("KB_FEEDBACK_REPORTS_PER_HOUR", 5)
+
 # The public name of the site: page titles, the header, citations, and the line under a
 # quote from this knowledge base ("From the … Knowledge Base").
 SITE_NAME = os.environ.get("KB_SITE_NAME", "Recovery Glossary")

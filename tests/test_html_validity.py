@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.template.loader import get_template
+from django.utils import timezone
 
-from articles.models import Entry
+from articles.models import DailyViews, Entry
 from tests.forms import entry_form_data
 
 VNU_JAR = Path(settings.BASE_DIR) / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"
@@ -29,9 +30,11 @@ PAGES = {
     "search-hostile": "/search/?q=%3C%2Fscript%3E%22%27%3E%3Cmark%3E",
     "not-found": "/terms/no-such-term/",
     "help": "/help/",
+    "privacy": "/privacy/",
     "search-person-first": "/search/?q=addict",
     "term-person-first": "/terms/substance-use-disorder/?said=addict",
     "term-reviewed-with-sources": "/terms/naloxone/?feedback=thanks",
+    "term-feedback-why": "/terms/relapse/?feedback=why",  # after a "No": what was wrong
 }
 
 
@@ -44,10 +47,13 @@ def vnu():
 
 def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
     pages = {}
+    naloxone = Entry.objects.get(slug="naloxone")
+    DailyViews.objects.create(entry=naloxone, day=timezone.localdate(), views=3)  # trending
     for name, path in PAGES.items():
         response = client.get(path)
         assert response.status_code in (200, 404), (name, response.status_code)
         pages[name] = response.content
+    assert b"Trending this week" in pages["home"]
     past_due = Entry.objects.get(slug="relapse")
     past_due.reviewed_at = date(2020, 1, 2)
     past_due.save()
@@ -68,6 +74,14 @@ def test_every_page_type_is_valid_html(demo, db, client, editor, vnu, tmp_path):
     )
     assert forged.status_code == 403
     pages["forbidden"] = forged.content
+    # A report with a reason not listed (400), and a second one on the same entry (429).
+    report = {"helpful": "no", "reason": "unclear", "comment": "Hard words."}
+    assert client.post("/terms/relapse/feedback/", report).status_code == 303
+    for name, sent, status in (("report-again", report, 429),
+                               ("report-refused", report | {"reason": "spam"}, 400)):  # fmt: skip
+        response = client.post("/terms/relapse/feedback/", sent)
+        assert response.status_code == status
+        pages[name] = response.content
     # The preview beside an entry's change form: the empty frame, then the entry in it.
     client.force_login(editor)
     url = f"/admin/articles/entry/{Entry.objects.get(slug='relapse').pk}/form-preview/"

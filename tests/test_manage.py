@@ -137,6 +137,7 @@ def test_before_setup_manage_py_says_to_run_make_setup(checkout):
         ("KB_SITE_URL", "glossary.example.org", "KB_SITE_URL must be a scheme and host"),
         ("DJANGO_TIME_ZONE", "Mars/Olympus_Mons", "DJANGO_TIME_ZONE must be a time zone"),
         ("KB_VIEW_BUFFER_MAX", "lots", "KB_VIEW_BUFFER_MAX must be a number"),
+        ("KB_READER_DATA_DAYS", "0", "KB_READER_DATA_DAYS must be 1 or more, not 0"),
         ("KB_CRISIS_LINES", '[{"name": ', "KB_CRISIS_LINES is not valid JSON"),
         ("DATABASE_URL", "nosuchdb://user:hunter2@db/kb", "DATABASE_URL is not a database"),
     ],

@@ -18,6 +18,7 @@ READER_PAGES = {
     "entry": "/terms/craving/",
     "link preview": "/terms/craving/preview/",
     "help": "/help/",
+    "privacy": "/privacy/",
     "search": "/search/?q=craving",
     "no results": "/search/?q=zzzqqq",
     "suggestions": "/search/suggest/?q=cra",
@@ -130,7 +131,8 @@ def test_reader_pages_are_declared_where_they_are_routed(rf):
         if pages.reader_page_kind(pattern.callback)
     }
     assert declared == {
-        "home", "index", "detail", "preview", "category", "help", "search", "suggest",
+        "home", "index", "detail", "preview", "category", "help", "privacy", "search",
+        "suggest",
     }  # fmt: skip
     assert reader_page_requested(rf.get("/terms/craving/")) == "shared"
     assert reader_page_requested(rf.get("/help/")) == "own"  # works without the database

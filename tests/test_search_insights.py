@@ -291,3 +291,21 @@ def test_a_deleted_entrys_held_views_and_opens_go_with_it(settings, make_entry):
     search_counts.write_searches({("open", timezone.localdate(), "y", entry.pk, 1): 1})
     assert not DailyViews.objects.exists()
     assert not SearchOpen.objects.filter(query="y").exists()
+
+
+def test_health_details_report_the_searches_waiting(settings, client, db, monkeypatch):
+    from articles.delivery import count_buffer
+
+    settings.VIEW_FLUSH_SECONDS = 3600
+    held = count_buffer.CountBuffer(
+        search_counts.write_searches,
+        noun="searches",
+        unit="queries",
+        max_setting="SEARCH_BUFFER_MAX",
+        log=search_counts.logger,
+    )
+    monkeypatch.setattr(search_counts, "buffer", held)
+    search_counts.count_search("naloxone", 3)
+    search_counts.count_search("Naloxone", 3)
+    report = client.get("/healthz/details").json()["searches"]
+    assert (report["state"], report["searches_waiting"], report["queries_waiting"]) == ("ok", 2, 1)

@@ -15,6 +15,7 @@ from crawlerdetect import CrawlerDetect
 from django.conf import settings
 from django.utils import timezone
 
+from ..insights import retention
 from .view_buffer import ViewBuffer, write_views
 
 # How long a process exiting normally gives itself to write the views it holds.
@@ -42,7 +43,9 @@ def is_reader_view(request):
     return not (user_agent and _crawlers.is_crawler(user_agent))
 
 
-buffer = ViewBuffer()
+# Its writer thread also removes old reader data once a day (insights/retention.py): the
+# way to run it on a schedule without cron, in whichever process serves readers.
+buffer = ViewBuffer(every_interval=retention.purge_if_due)
 # Processes other than gunicorn's workers (whose worker_exit hook stops the buffer first,
 # with gunicorn's deadline) write what they hold when they exit normally.
 atexit.register(buffer.stop, STOP_SECONDS)

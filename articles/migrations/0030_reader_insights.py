@@ -82,9 +82,11 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "verbose_name": "daily views",
-                "verbose_name_plural": "daily views",
-                "indexes": [models.Index(fields=["day", "entry"], name="dailyviews_day_entry")],
+                "verbose_name": "views over time",
+                "verbose_name_plural": "views over time",
+                "indexes": [
+                    models.Index(fields=["day", "entry", "views"], name="dailyviews_day_entry")
+                ],
                 "constraints": [
                     models.UniqueConstraint(fields=("entry", "day"), name="dailyviews_entry_day")
                 ],

@@ -86,12 +86,14 @@ class DailyViews(models.Model):
     views = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = "daily views"
-        verbose_name_plural = "daily views"
+        # Listed in the admin as the Trends page (insights/trends_admin.py).
+        verbose_name = "views over time"
+        verbose_name_plural = "views over time"
         constraints = [
             models.UniqueConstraint(fields=["entry", "day"], name="dailyviews_entry_day"),
         ]
-        indexes = [models.Index(fields=["day", "entry"], name="dailyviews_day_entry")]
+        # Covering: a period's views by day or by entry are read from the index alone.
+        indexes = [models.Index(fields=["day", "entry", "views"], name="dailyviews_day_entry")]
 
     def __str__(self):
         return f"{self.entry_id} {self.day}: {self.views}"

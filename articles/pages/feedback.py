@@ -9,6 +9,7 @@ sites are refused by what browsers say about where a request comes from (from_th
 the Fetch Metadata check that Go's CrossOriginProtection and OWASP describe)."""
 
 import hashlib
+import hmac
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -56,9 +57,16 @@ def answered(request):
     return [int(part) for part in value.split(",") if part.isdigit()]
 
 
+def address_key(prefix, request, *parts):
+    """A cache key for this reader's address (and `parts`): a keyed hash (HMAC with the
+    secret key), which can't be turned back into the address by trying every address."""
+    text = "|".join([request.META.get("REMOTE_ADDR", ""), *map(str, parts)])
+    digest = hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return f"{prefix}:{digest}"
+
+
 def _address_key(request, article):
-    address = request.META.get("REMOTE_ADDR", "")
-    return "feedback:" + hashlib.sha256(f"{address}|{article.pk}".encode()).hexdigest()
+    return address_key("feedback", request, article.pk)
 
 
 def record(request, response, article, helpful):

@@ -222,3 +222,12 @@ def for_help():
         "National Helpline 1-800-662-4357, or 911 in an emergency.",
         path=addresses.fixed("articles:help"),
     )
+
+
+def for_privacy():
+    return PageMeta(
+        name="Privacy",
+        description="What this glossary counts and keeps when you read, search and answer "
+        "“Was this helpful?”, its one cookie, and how long anything you type is kept.",
+        path=addresses.fixed("articles:privacy"),
+    )
