@@ -124,6 +124,8 @@ def searched_query(request):
 def count_open(request, entry_id):
     """Count the opening of a search result, if this read of an entry's page is one: its
     address carries the result's rank and the reader came from a search page."""
+    if RANK_PARAMETER not in request.META.get("QUERY_STRING", ""):
+        return  # most reads: no query string to parse
     rank = request.GET.get(RANK_PARAMETER, "")
     if not (rank.isascii() and rank.isdigit() and 1 <= int(rank) <= MAX_RANK):
         return
