@@ -31,7 +31,7 @@ from .content.index import LETTERS, group_by_letter, in_index_order
 from .delivery import conditional
 from .delivery.conditional import LIST_MAX_AGE
 from .delivery.pages import Page
-from .insights import reader_reports, trends
+from .insights import reader_reports, search_counts, trends
 from .models import Category, Entry, RemovedEntry
 from .pages import entry_parts, feedback, linking, metadata
 from .pages.entry_page import entry_context
@@ -298,7 +298,7 @@ def _render_search(request):
     response = render(request, "articles/search_results.html", context)
     if results.query and (page is None or page.number == 1):
         # A reader's search (its first page of results) counts, with what it found.
-        response.counted = ("search", results.query, len(results.ids))
+        response.counted = search_counts.search_counted(results.query, len(results.ids))
     return response
 
 

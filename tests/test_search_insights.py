@@ -260,21 +260,27 @@ def test_views_written_at_once_add_to_the_day_too(make_entry):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_views_held_across_midnight_go_to_their_own_days(settings, make_entry, monkeypatch):
+def test_views_held_across_midnight_go_to_their_own_days(settings, make_entry):
+    import datetime
+
+    import time_machine
+
     from articles.delivery import view_buffer
 
     settings.VIEW_FLUSH_SECONDS = 3600
     entry = make_entry()
     buffer = view_buffer.ViewBuffer()
-    day = timezone.localdate()
-    monkeypatch.setattr(timezone, "localdate", lambda: day - timezone.timedelta(days=1))
-    buffer.add(entry.pk)
-    buffer.add(entry.pk)
-    monkeypatch.setattr(timezone, "localdate", lambda: day)
-    buffer.add(entry.pk)
+    zone = timezone.get_default_timezone()
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), zone)
+    with time_machine.travel(midnight - datetime.timedelta(seconds=2), tick=False):
+        buffer.add(entry.pk)
+        buffer.add(entry.pk)
+    with time_machine.travel(midnight + datetime.timedelta(seconds=1), tick=False):
+        buffer.add(entry.pk)
     assert buffer.flush()
     days = dict(DailyViews.objects.filter(entry=entry).values_list("day", "views"))
-    assert days == {day - timezone.timedelta(days=1): 2, day: 1}
+    assert days == {day: 2, day + datetime.timedelta(days=1): 1}
     assert Entry.objects.get(pk=entry.pk).view_count == 3
 
 
@@ -305,7 +311,7 @@ def test_health_details_report_the_searches_waiting(settings, client, db, monkey
         log=search_counts.logger,
     )
     monkeypatch.setattr(search_counts, "buffer", held)
-    search_counts.count_search("naloxone", 3)
-    search_counts.count_search("Naloxone", 3)
+    search_counts.count_search("naloxone", True)
+    search_counts.count_search("naloxone", True)
     report = client.get("/healthz/details").json()["searches"]
     assert (report["state"], report["searches_waiting"], report["queries_waiting"]) == ("ok", 2, 1)

@@ -19,10 +19,27 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 # A regular write waits this long for a lock (a long transaction, a backup) and then fails
 # and is tried again: a stopping process then waits no longer than this for it.
 WRITE_WAIT_SECONDS = 5.0
+
+
+_today = (None, None, None)  # (minute since the epoch, time zone, its date then)
+
+
+def today():
+    """The site's date (TIME_ZONE's, whatever zone a request has activated), worked out
+    once a minute: every read counted asks for it, and a date changes only at the turn of
+    a minute in every time zone in use."""
+    global _today
+    minute, zone = int(time.time() // 60), timezone.get_default_timezone()
+    cached_minute, cached_zone, day = _today
+    if minute != cached_minute or zone is not cached_zone:
+        day = timezone.localdate(timezone=zone)
+        _today = (minute, zone, day)
+    return day
 
 
 class CountBuffer:

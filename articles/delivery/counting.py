@@ -10,12 +10,13 @@ what it holds first. With `KB_VIEW_FLUSH_SECONDS=0` every view is written at onc
 """
 
 import atexit
+import functools
 
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
-from django.utils import timezone
 
 from ..insights import retention
+from .count_buffer import today
 from .view_buffer import ViewBuffer, write_views
 
 # How long a process exiting normally gives itself to write the views it holds.
@@ -40,7 +41,14 @@ def is_reader_view(request):
     if user is not None and user.is_authenticated and user.is_staff:
         return False
     user_agent = request.META.get("HTTP_USER_AGENT", "")[:500]
-    return not (user_agent and _crawlers.is_crawler(user_agent))
+    return not (user_agent and _is_crawler(user_agent))
+
+
+# Readers' browsers send a few thousand different user agents a day at most: each is
+# matched against the crawler patterns once per process, not on every read.
+@functools.lru_cache(maxsize=2048)
+def _is_crawler(user_agent):
+    return _crawlers.is_crawler(user_agent)
 
 
 # Its writer thread also removes old reader data once a day (insights/retention.py): the
@@ -62,4 +70,4 @@ def count_view(article_id):
     if settings.VIEW_FLUSH_SECONDS > 0:
         buffer.add(article_id)
     else:
-        write_views({(article_id, timezone.localdate()): 1})
+        write_views({(article_id, today()): 1})

@@ -117,7 +117,7 @@ def count_read(request, counted):
             if counted[0] == "view":
                 count_view(counted[1])
                 search_counts.count_open(request, counted[1])
-            elif counted[0] == "search":
+            elif counted[0] == "searched":
                 search_counts.count_search(*counted[1:])
     except outage.ERRORS as error:
         # During an outage: a signed-in reader's account can't be read, or the view was to

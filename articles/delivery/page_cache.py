@@ -54,7 +54,10 @@ def address(request):
     """The address a page's copies are kept under: its path and query, without the
     parameters that change nothing it shows."""
     full_path = request.get_full_path()
-    if "?" not in full_path or not IGNORED_PARAMETERS & request.GET.keys():
+    query = request.META.get("QUERY_STRING", "")
+    if not any(name in query for name in IGNORED_PARAMETERS):  # most addresses: no parsing
+        return full_path
+    if not IGNORED_PARAMETERS & request.GET.keys():
         return full_path
     kept = [
         (name, value)

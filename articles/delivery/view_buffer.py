@@ -7,10 +7,9 @@ docs: docs/pages.md "View counts", docs/outages.md.
 import logging
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from ..models import DailyViews, Entry
-from .count_buffer import WRITE_WAIT_SECONDS, CountBuffer
+from .count_buffer import WRITE_WAIT_SECONDS, CountBuffer, today
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ class ViewBuffer(CountBuffer):
         )
 
     def add(self, article_id, n=1):
-        super().add((article_id, timezone.localdate()), n)
+        super().add((article_id, today()), n)
 
 
 def write_views(batch, wait=None):

@@ -15,9 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from ..delivery.count_buffer import CountBuffer
+from ..delivery.count_buffer import CountBuffer, today
 from ..models import Entry, SearchDay, SearchOpen, SearchTotal
 from .scrubbing import stored_query
 
@@ -103,11 +102,18 @@ def _add(key):
         write_searches({key: 1})
 
 
-def count_search(query, found):
-    """Count a reader's search for `query` (as typed) that found `found` entries."""
+def search_counted(query, found):
+    """What a read of a search page counts (pages.Page.counted), for `query` as typed
+    that found `found` entries; None for a query with nothing left to store. Made with the
+    page, so that its kept copies' reads don't scrub the query again."""
     stored = stored_query(query)
-    if stored:
-        _add(("search", timezone.localdate(), stored, bool(found)))
+    return ("searched", stored, bool(found)) if stored else None
+
+
+def count_search(stored, found):
+    """Count a reader's search for a query as stored (stored_query()) that found anything
+    or not."""
+    _add(("search", today(), stored, found))
 
 
 def searched_query(request):
@@ -132,7 +138,7 @@ def count_open(request, entry_id):
     query = searched_query(request)
     stored = stored_query(query) if query else ""
     if stored:
-        _add(("open", timezone.localdate(), stored, entry_id, int(rank)))
+        _add(("open", today(), stored, entry_id, int(rank)))
 
 
 def health():
