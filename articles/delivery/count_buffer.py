@@ -24,6 +24,7 @@ from django.utils import timezone
 # A regular write waits this long for a lock (a long transaction, a backup) and then fails
 # and is tried again: a stopping process then waits no longer than this for it.
 WRITE_WAIT_SECONDS = 5.0
+NAP_SECONDS = 0.25  # the writer thread's longest sleep
 
 
 _today = (None, None, None)  # (minute since the epoch, time zone, its date then)
@@ -104,9 +105,16 @@ class CountBuffer:
         return getattr(settings, self.max_setting)
 
     def _write_regularly(self):
+        last = time.monotonic()
         while True:
+            # Short naps, the interval read after each: a changed setting (tests change
+            # it) applies at once, not after a long interval read earlier has passed.
             interval = settings.VIEW_FLUSH_SECONDS
-            time.sleep(interval if interval > 0 else 1)
+            interval = interval if interval > 0 else 1
+            time.sleep(min(interval, NAP_SECONDS))
+            if time.monotonic() - last < interval:
+                continue
+            last = time.monotonic()
             try:
                 self.flush()
             except Exception:  # the thread must go on: a later write may work
