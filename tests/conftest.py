@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from pytest_django.fixtures import validate_django_db
 
-from articles.delivery import outage, page_cache
+from articles.delivery import counting, outage, page_cache
+from articles.insights import search_counts
 from articles.models import (
     Category,
     Entry,
@@ -221,8 +222,12 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _views_written_at_once(settings):
-    """Each view is written as it is counted (test_counting.py tests the buffer)."""
+    """Each view is written as it is counted (test_counting.py tests the buffer); what a
+    test left in the shared buffers is forgotten, not written during a later test."""
     settings.VIEW_FLUSH_SECONDS = 0
+    yield
+    counting.buffer.clear()
+    search_counts.buffer.clear()
 
 
 @pytest.fixture(autouse=True)

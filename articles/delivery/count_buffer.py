@@ -174,6 +174,12 @@ class CountBuffer:
                         self.waiting(), self.noun, timeout, reason)  # fmt: skip
         return False
 
+    def clear(self):
+        """Forget every count held, written or not (a test's leftovers, before the next)."""
+        with self._lock:
+            self._held.clear()
+            self._oldest = self._newer = None
+
     def waiting(self):
         with self._lock:
             return self._held.total()
