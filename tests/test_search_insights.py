@@ -311,7 +311,8 @@ def test_health_details_report_the_searches_waiting(settings, client, db, monkey
         log=search_counts.logger,
     )
     monkeypatch.setattr(search_counts, "buffer", held)
-    search_counts.count_search("naloxone", True)
-    search_counts.count_search("naloxone", True)
+    for typed in ("naloxone", "Naloxone"):  # one query as stored, counted twice
+        counted = search_counts.search_counted(typed, 3)
+        search_counts.count_search(*counted[1:])
     report = client.get("/healthz/details").json()["searches"]
     assert (report["state"], report["searches_waiting"], report["queries_waiting"]) == ("ok", 2, 1)
